@@ -1,0 +1,155 @@
+"""One week of the vectorised core: the mechanisms composed in their documented order.
+
+Random draws, in this order each week (the oracle consumes them identically):
+1. ``rng.random(n)``: who among the eligible becomes a champion;
+2. ``rng.random((m, K))``: candidate samples for the ``m`` persuaders (in ascending
+   agent order) who need a new engagement this week.
+Because the draws' sizes depend on state only through ``m``, two strategies run on the
+same seed share the champion draws and, while their states agree, everything else.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from medlead.model import mechanisms as mech
+from medlead.model.params import Params
+from medlead.model.state import Constants, State
+
+PROGRAMME_STRATEGIES = ("persuasion", "hybrid")
+
+
+def phase(params: Params, week: int, withdrawn: bool = False) -> tuple[bool, float, float, bool]:
+    """What the intervention does in ``week``: (active, pressure, resonance, programme).
+
+    Active from ``intervention_start`` until ``withdrawal_week`` (or an earlier manual
+    withdrawal). A mandate applies ``mandate_pressure``; a hybrid's stretching goal
+    applies ``goal_pressure`` and lifts resonance by ``goal_resonance_boost * (1 - s)``.
+    ``programme`` is whether leaders have paid programme time (persuasion, hybrid).
+    """
+    active = (
+        params.strategy != "none"
+        and params.intervention_start <= week < params.withdrawal_week
+        and not withdrawn
+    )
+    pressure = 0.0
+    resonance = params.resonance
+    if active and params.strategy == "mandate":
+        pressure = params.mandate_pressure
+    elif active and params.strategy == "hybrid":
+        pressure = params.goal_pressure
+        resonance = params.resonance + params.goal_resonance_boost * (1.0 - params.resonance)
+    programme = active and params.strategy in PROGRAMME_STRATEGIES
+    return active, pressure, resonance, programme
+
+
+def persuasion_hours(state: State, params: Params, programme: bool) -> np.ndarray:
+    """Weekly persuasion hours: paid programme time (4 h per PA, less workload, less goal
+    reporting under a hybrid) or, for champions, their unpaid hours; whichever is more.
+    """
+    paid = np.zeros(state.commitment.size)
+    if programme:
+        goal = params.goal_time_cost if params.strategy == "hybrid" else 0.0
+        paid = state.leadership_time * 4.0 * (1.0 - state.workload) * (1.0 - goal)
+    return np.maximum(paid, params.champion_hours * state.champion)
+
+
+def step(state: State, const: Constants, params: Params, rng: np.random.Generator) -> State:
+    """Advance ``state`` by one week in place and return it."""
+    pr = params
+    s = state
+    cut = pr.committed_cutoff
+    _, pressure, resonance, programme = phase(pr, s.week, s.withdrawn)
+
+    # 1-2. Mandate and reactance
+    p = mech.pressure_reaching(pressure, const.coupling, s.autonomy, const.duality_factor)
+    s.receptivity = mech.reactance_update(
+        s.receptivity, pressure, s.autonomy, resonance, pr.reactance, const.recovery
+    )
+    s.compliance = mech.compliance_update(s.compliance, p, pr.compliance_gain, const.compliance_decay)
+    s.pressure = pressure
+    s.pressure_spent += float(p.sum())
+
+    # 3. Persuasion: champions, engagements, conversations, revisits
+    u = rng.random(const.n)
+    c = s.commitment
+    s.champion = (s.champion & (c >= cut)) | (
+        const.clinical & (c >= pr.champion_threshold) & (u < pr.champion_rate)
+    )
+    hours = persuasion_hours(s, pr, programme)
+    has = s.target >= 0
+    tc = c[s.target.clip(0)]
+    done_conv = has & (tc >= cut)
+    s.converted[s.target[done_conv]] = True
+    s.last_convert[done_conv] = s.target[done_conv]
+    end = has & ((hours <= 0) | (s.weeks_left <= 0) | (tc >= cut))
+    s.target[end] = -1
+    seek = np.flatnonzero((hours > 0) & (s.target < 0) & (const.scope_len > 0))
+    draws = rng.random((seek.size, pr.candidate_sample))
+    if seek.size:
+        pos = const.scope_ptr[seek, None] + (draws * const.scope_len[seek, None]).astype(np.int64)
+        chosen, ok = mech.choose_targets(
+            const.scope_idx[pos], c, s.converted, const.influence, cut, pr.target_rule
+        )
+        s.target[seek[ok]] = chosen[ok]
+        s.weeks_left[seek[ok]] = pr.engagement_weeks
+    eff = mech.effective_credibility(
+        s.credibility, s.identification, pr.stigma, pr.career_structure,
+        const.duality_factor, const.is_director,
+    )
+    act = np.flatnonzero(s.target >= 0)
+    tgt = s.target[act]
+    depth = np.minimum(1.0, hours[act] / pr.hours_per_conversation)
+    d_conv = mech.conversation_effect(
+        pr.conversation_effect, eff[act], resonance, depth, s.receptivity[tgt], c[tgt]
+    )
+    surplus = np.clip((hours - pr.hours_per_conversation) / pr.hours_per_conversation, 0.0, 1.0)
+    rv = np.flatnonzero((s.last_convert >= 0) & (surplus > 0))
+    rvt = s.last_convert[rv]
+    d_rev = mech.conversation_effect(
+        pr.conversation_effect, eff[rv], resonance, surplus[rv], s.receptivity[rvt], c[rvt]
+    )
+    dc = np.bincount(tgt, weights=d_conv, minlength=const.n) + np.bincount(
+        rvt, weights=d_rev, minlength=const.n
+    )
+    c = np.minimum(1.0, c + dc)
+    s.weeks_left[act] -= 1
+    used = np.minimum(hours[act], pr.hours_per_conversation).sum() + (
+        surplus[rv] * pr.hours_per_conversation
+    ).sum()
+    s.leadership_hours += float(used)
+    if programme and pr.top_reinforcement > 0:
+        lead = const.is_leader
+        c = np.where(lead, c + pr.top_reinforcement * (1.0 - c), c)
+
+    # 4. Peer influence and followership
+    mean, _ = mech.neighbour_mean(
+        const.ties, const.tie_rows, const.peer_weight, const.lead_weight, eff, c,
+        pr.confidence_bound,
+    )
+    c = mech.peer_update(c, s.receptivity, mean, pr.peer_influence)
+
+    # 5. Practice (complex contagion on last week's practice)
+    share = mech.peer_practice_share(s.practising, const.microsystem, const.clinical, const.n_ms)
+    s.practising = mech.practice(c, s.compliance, share, const.threshold, pr.peer_practice_weight)
+
+    # 6. Internalisation, where results show
+    perf_i = np.where(const.microsystem >= 0, s.performance[const.ms_index], 0.0)
+    c = mech.internalise(c, s.practising, perf_i, s.receptivity, pr.internalisation_rate)
+
+    # 7. Erosion (compliance erodes in step 1, once pressure eases)
+    s.commitment = np.clip(mech.erode(c, const.commitment_decay), 0.0, 1.0)
+    s.compliance = np.clip(s.compliance, 0.0, 1.0)
+    s.receptivity = np.clip(s.receptivity, 0.0, 1.0)
+
+    # 8. Microsystem improvement
+    in_ms = (const.microsystem >= 0) & const.clinical
+    cnt = np.bincount(
+        const.microsystem[in_ms], weights=s.practising[in_ms].astype(float), minlength=const.n_ms
+    )
+    ms_share = cnt / np.maximum(const.ms_clinical_size, 1.0)
+    s.performance = np.clip(
+        mech.performance_update(s.performance, ms_share, pr.improvement_lag), 0.0, 1.0
+    )
+    s.week += 1
+    return s
+

@@ -1,0 +1,192 @@
+"""``HospitalModel``: the Mesa model around the vectorised core."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+from medlead.agents import Doctor, Manager, Nurse, StaffAgent
+from medlead.model import dynamics
+from medlead.model.organisation import Leader, Organisation, Role, World, build_organisation
+from medlead.model.outputs import REPORTERS, summarise, weekly_row
+from medlead.model.params import Params
+from medlead.model.state import PER_AGENT_STATE, State, derive_constants, initial_state
+
+AGENT_CLASS = {World.DOCTOR: Doctor, World.NURSE: Nurse, World.MANAGER: Manager}
+RECORDED_AGENT_STATE: tuple[str, ...] = ("commitment", "compliance", "practising", "champion")
+
+
+def seed_streams(rng: int | np.random.SeedSequence | None) -> tuple[int | None, list]:
+    """Spawn the run's independent streams from its root seed.
+
+    Returns ``(seed, [organisation, dynamics, mesa])`` SeedSequences. The organisation
+    and dynamics draw from separate streams, so two strategies run with the same seed
+    get the same hospital (common random numbers).
+    """
+    if rng is None:
+        seed = int(np.random.SeedSequence().entropy % (2**63))
+        root = np.random.SeedSequence(seed)
+    elif isinstance(rng, np.random.SeedSequence):
+        root = rng
+        seed = int(rng.entropy) if isinstance(rng.entropy, int) and not rng.spawn_key else None
+    else:
+        seed = int(rng)
+        if seed < 0:
+            raise ValueError(f"seed={seed} must be a non-negative integer")
+        root = np.random.SeedSequence(seed)
+    children = [np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (i,))
+                for i in range(3)]
+    return seed, children
+
+
+class HospitalModel(mesa.Model):
+    """A Trust in which a change spreads, or fails to, week by week.
+
+    Args:
+        params: the parameters (defaults: the typical NHS Trust, persuasion strategy).
+        rng: an integer seed or a ``SeedSequence``; ``None`` draws one (see ``seed``).
+        record_agents: also keep per-agent series of commitment, compliance, practising
+            and champion status (array-backed; see :meth:`agent_series`).
+
+    Attributes:
+        organisation: the generated Trust (arrays and sparse ties).
+        state: the mutable arrays the agents view.
+        staff: agents by index (``staff[i]`` views row ``i``).
+        datacollector: Mesa ``DataCollector`` of model-level scalars every week.
+        seed: the integer seed shown to people (``None`` for a spawned SeedSequence).
+    """
+
+    def __init__(
+        self,
+        params: Params | None = None,
+        *,
+        rng: int | np.random.SeedSequence | None = None,
+        record_agents: bool = False,
+        **kwargs: Any,
+    ):
+        self.params = params if params is not None else Params()
+        self.seed, (org_ss, dyn_ss, mesa_ss) = seed_streams(rng)
+        super().__init__(rng=np.random.default_rng(mesa_ss))
+        self.organisation: Organisation = build_organisation(
+            self.params, np.random.default_rng(org_ss)
+        )
+        self.dynamics_rng = np.random.default_rng(dyn_ss)
+        self.constants = derive_constants(self.organisation, self.params)
+        self.state: State = initial_state(self.organisation, self.params)
+        # Week 0's practice follows from the initial state (no peers practising yet).
+        self.state.practising = dynamics.mech.practice(
+            self.state.commitment, self.state.compliance, np.zeros(self.organisation.n),
+            self.constants.threshold, self.params.peer_practice_weight,
+        )
+        self.staff: list[StaffAgent] = [
+            AGENT_CLASS[World(int(w))](self, i) for i, w in enumerate(self.organisation.world)
+        ]
+        self._row: dict[str, float] = {}
+        self._history = np.full((self.params.weeks + 1, len(REPORTERS)), np.nan)
+        self._n_rows = 0
+        self.record_agents = record_agents
+        self._agent_history: dict[str, list[np.ndarray]] = {k: [] for k in RECORDED_AGENT_STATE}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _reader(name) for name in REPORTERS}
+        )
+        self._collect()
+
+    # ------------------------------------------------------------------ running
+    def step(self) -> None:
+        """Advance one week: every mechanism, then collect the week's reporters."""
+        dynamics.step(self.state, self.constants, self.params, self.dynamics_rng)
+        self._collect()
+        if self.state.week >= self.params.weeks:
+            self.running = False
+
+    def run(self, weeks: int | None = None, progress: Any = None) -> dict[str, float | None]:
+        """Run ``weeks`` more weeks (default: to the horizon) and return :meth:`summary`.
+
+        Args:
+            weeks: how many weeks to run; ``None`` runs to ``params.weeks``.
+            progress: optional callable ``progress(week)`` called after each week.
+        """
+        n = self.params.weeks - self.state.week if weeks is None else weeks
+        for _ in range(max(0, n)):
+            self.step()
+            if progress is not None:
+                progress(self.state.week)
+        return self.summary()
+
+    def withdraw(self) -> None:
+        """Withdraw the intervention now (pressure and paid time stop; champions carry on)."""
+        self.state.withdrawn = True
+
+    @property
+    def week(self) -> int:
+        """Weeks simulated so far."""
+        return self.state.week
+
+    @property
+    def intervention_active(self) -> bool:
+        """Whether the intervention runs in the coming week."""
+        return dynamics.phase(self.params, self.state.week, self.state.withdrawn)[0]
+
+    # ------------------------------------------------------------------ outputs
+    def _collect(self) -> None:
+        self._row = weekly_row(
+            self.state, self.constants, self.params.committed_cutoff,
+            dynamics.phase(self.params, max(0, self.state.week - 1), self.state.withdrawn)[0]
+            if self.state.week > 0 else False,
+        )
+        if self._n_rows >= self._history.shape[0]:
+            self._history = np.vstack([self._history, np.full_like(self._history, np.nan)])
+        self._history[self._n_rows] = [self._row[k] for k in REPORTERS]
+        self._n_rows += 1
+        self.datacollector.collect(self)
+        if self.record_agents:
+            for k in RECORDED_AGENT_STATE:
+                self._agent_history[k].append(getattr(self.state, k).copy())
+
+    @property
+    def history(self) -> np.ndarray:
+        """Weekly reporters so far as an array (rows = weeks 0..now, columns = REPORTERS)."""
+        return self._history[: self._n_rows]
+
+    def timeseries(self) -> pd.DataFrame:
+        """Weekly reporters as a DataFrame (one row per week, including week 0)."""
+        df = pd.DataFrame(self.history, columns=list(REPORTERS))
+        df["week"] = df["week"].astype(int)
+        return df
+
+    def summary(self) -> dict[str, float | None]:
+        """The summary keys of DESIGN.md's contracts, from the weeks run so far."""
+        return summarise(self.history)
+
+    def agent_series(self, name: str = "commitment") -> np.ndarray:
+        """(weeks + 1, n) array of a recorded per-agent state (needs ``record_agents``)."""
+        if not self.record_agents:
+            raise RuntimeError("per-agent series need HospitalModel(..., record_agents=True)")
+        if name not in RECORDED_AGENT_STATE:
+            raise KeyError(f"{name!r} is not recorded; choose from {RECORDED_AGENT_STATE}")
+        return np.stack(self._agent_history[name])
+
+    def agent_table(self) -> pd.DataFrame:
+        """Current per-agent state and attributes, one row per member of staff."""
+        org = self.organisation
+        df = pd.DataFrame({k: getattr(self.state, k) for k in PER_AGENT_STATE})
+        df.insert(0, "role", [Role(int(r)).name.lower() for r in org.role])
+        df.insert(1, "leadership_role", [Leader(int(r)).name.lower() for r in org.leader])
+        df.insert(2, "microsystem", org.microsystem)
+        df.insert(3, "directorate", org.directorate)
+        return df
+
+    def role_name(self, i: int) -> str:
+        """Formal role of person ``i``."""
+        return Role(int(self.organisation.role[i])).name.lower()
+
+    def leadership_role_name(self, i: int) -> str:
+        """Leadership role of person ``i``."""
+        return Leader(int(self.organisation.leader[i])).name.lower()
+
+
+def _reader(name: str):
+    """A Mesa model reporter reading this week's precomputed value."""
+    return lambda m: m._row[name]

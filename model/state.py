@@ -1,0 +1,196 @@
+"""The model's mutable state (numpy arrays) and the run constants derived from Params."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from medlead.model.organisation import TIME_FACTOR, Leader, Organisation, World
+from medlead.model.params import Params
+
+
+@dataclass
+class State:
+    """Everything that changes during a run, one array entry per person (or microsystem).
+
+    The Mesa agents are views on these arrays: writing ``agent.commitment`` writes
+    ``state.commitment[agent.index]``.
+    """
+
+    week: int
+    commitment: np.ndarray
+    compliance: np.ndarray
+    receptivity: np.ndarray
+    practising: np.ndarray
+    champion: np.ndarray
+    converted: np.ndarray
+    target: np.ndarray
+    weeks_left: np.ndarray
+    last_convert: np.ndarray
+    performance: np.ndarray
+    autonomy: np.ndarray
+    credibility: np.ndarray
+    identification: np.ndarray
+    leadership_time: np.ndarray
+    workload: np.ndarray
+    pressure: float = 0.0
+    leadership_hours: float = 0.0
+    pressure_spent: float = 0.0
+    withdrawn: bool = False
+
+    def copy(self) -> State:
+        """A deep copy (arrays copied)."""
+        return dataclasses.replace(
+            self,
+            **{
+                f.name: getattr(self, f.name).copy()
+                for f in dataclasses.fields(self)
+                if isinstance(getattr(self, f.name), np.ndarray)
+            },
+        )
+
+
+PER_AGENT_STATE: tuple[str, ...] = (
+    "commitment",
+    "compliance",
+    "receptivity",
+    "practising",
+    "champion",
+    "autonomy",
+    "credibility",
+    "identification",
+    "leadership_time",
+    "workload",
+)
+
+
+def initial_state(org: Organisation, params: Params) -> State:
+    """The state at week 0: initial commitment, no compliance, full receptivity."""
+    n = org.n
+    leadership_time = TIME_FACTOR[org.leader] * params.leader_time_pa
+    s = State(
+        week=0,
+        commitment=org.commitment0.copy(),
+        compliance=np.zeros(n),
+        receptivity=np.ones(n),
+        practising=np.zeros(n, bool),
+        champion=np.zeros(n, bool),
+        converted=np.zeros(n, bool),
+        target=np.full(n, -1, np.int64),
+        weeks_left=np.zeros(n, np.int64),
+        last_convert=np.full(n, -1, np.int64),
+        performance=np.zeros(org.n_microsystems),
+        autonomy=org.autonomy.copy(),
+        credibility=org.credibility.copy(),
+        identification=org.identification.copy(),
+        leadership_time=leadership_time,
+        workload=np.full(n, params.workload),
+    )
+    return s
+
+
+@dataclass(frozen=True)
+class Constants:
+    """Run constants derived once from the organisation and parameters (hot-loop inputs)."""
+
+    n: int
+    n_ms: int
+    clinical: np.ndarray
+    coupling: np.ndarray
+    duality_factor: np.ndarray
+    is_director: np.ndarray
+    is_leader: np.ndarray
+    follower: np.ndarray
+    microsystem: np.ndarray
+    ms_index: np.ndarray
+    ms_clinical_size: np.ndarray
+    threshold: np.ndarray
+    influence: np.ndarray
+    scope_ptr: np.ndarray
+    scope_len: np.ndarray
+    scope_idx: np.ndarray
+    ties: sp.csr_array
+    tie_rows: np.ndarray
+    peer_weight: np.ndarray
+    lead_weight: np.ndarray
+    role_masks: dict[str, np.ndarray]
+    compliance_decay: float
+    commitment_decay: float
+    recovery: float
+
+
+ROLE_GROUPS: dict[str, tuple[int, ...]] = {
+    "consultant": (0, 7),
+    "junior": (1,),
+    "nurse": (2, 3, 8),
+    "manager": (4, 5, 6),
+}
+
+
+def derive_constants(org: Organisation, params: Params) -> Constants:
+    """Precompute what the weekly step needs and does not change during a run.
+
+    The influence network is the union of microsystem ties (weighted by the neighbour's
+    influence: inverted power), professional ties and leader → follower ties (weighted
+    each week by the leader's effective credibility: followership).
+    """
+    n = org.n
+    clinical = org.clinical
+    coupling = np.where(org.world == World.MANAGER, 1.0, params.hierarchy_coupling)
+    dq = np.where(org.directorate >= 0, 0.5 + org.duality_quality[org.directorate.clip(0)], 1.0)
+    peer = sp.coo_array(
+        org.ties["microsystem"].multiply(org.influence[None, :]) + org.ties["professional"]
+    )
+    lead = org.ties["leadership"].tocoo()
+    rows = np.concatenate([peer.row, lead.row]).astype(np.int64)
+    cols = np.concatenate([peer.col, lead.col]).astype(np.int64)
+    w_peer = np.concatenate([peer.data, np.zeros(lead.nnz)])
+    w_lead = np.concatenate([np.zeros(peer.nnz), lead.data])
+    order = np.lexsort((cols, rows))
+    rows, cols, w_peer, w_lead = rows[order], cols[order], w_peer[order], w_lead[order]
+    first = np.ones(rows.size, bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    starts = np.flatnonzero(first)
+    rows, cols = rows[starts], cols[starts]
+    w_peer = np.add.reduceat(w_peer, starts) if starts.size else w_peer
+    w_lead = np.add.reduceat(w_lead, starts) if starts.size else w_lead
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+    combined = sp.csr_array((w_peer + w_lead, cols, indptr), shape=(n, n))
+    tie_rows = rows
+
+    ms = org.microsystem
+    in_ms = (ms >= 0) & clinical
+    ms_clin_size = np.bincount(ms[in_ms], minlength=org.n_microsystems).astype(float)
+    followers = np.zeros(n, bool)
+    scope_targets = org.scope_idx[np.repeat(org.leader != Leader.NONE, np.diff(org.scope_ptr))]
+    followers[scope_targets] = True
+    followers &= org.leader == Leader.NONE
+    role_masks = {k: np.isin(org.role, v) for k, v in ROLE_GROUPS.items()}
+    return Constants(
+        n=n,
+        n_ms=org.n_microsystems,
+        clinical=clinical,
+        coupling=coupling,
+        duality_factor=dq,
+        is_director=org.leader == Leader.CLINICAL_DIRECTOR,
+        is_leader=org.leader != Leader.NONE,
+        follower=followers,
+        microsystem=ms,
+        ms_index=ms.clip(0),
+        ms_clinical_size=ms_clin_size,
+        threshold=org.threshold,
+        influence=org.influence,
+        scope_ptr=org.scope_ptr,
+        scope_len=np.diff(org.scope_ptr),
+        scope_idx=org.scope_idx,
+        ties=combined,
+        tie_rows=tie_rows,
+        peer_weight=w_peer,
+        lead_weight=w_lead,
+        role_masks=role_masks,
+        compliance_decay=2.0 ** (-1.0 / params.compliance_half_life),
+        commitment_decay=2.0 ** (-1.0 / params.commitment_half_life),
+        recovery=1.0 - 2.0 ** (-1.0 / params.receptivity_recovery_weeks),
+    )

@@ -1,0 +1,1 @@
+"""Experiments: CLI, scenarios, sweeps and analysis."""

@@ -65,7 +65,9 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
     s.receptivity = mech.reactance_update(
         s.receptivity, pressure, s.autonomy, resonance, pr.reactance, const.recovery
     )
-    s.compliance = mech.compliance_update(s.compliance, p, pr.compliance_gain, const.compliance_decay)
+    s.compliance = mech.compliance_update(
+        s.compliance, p, pr.compliance_gain, const.compliance_decay
+    )
     s.pressure = pressure
     s.pressure_spent += float(p.sum())
 
@@ -93,8 +95,12 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
         s.target[seek[ok]] = chosen[ok]
         s.weeks_left[seek[ok]] = pr.engagement_weeks
     eff = mech.effective_credibility(
-        s.credibility, s.identification, pr.stigma, pr.career_structure,
-        const.duality_factor, const.is_director,
+        s.credibility,
+        s.identification,
+        pr.stigma,
+        pr.career_structure,
+        const.duality_factor,
+        const.is_director,
     )
     act = np.flatnonzero(s.target >= 0)
     tgt = s.target[act]
@@ -113,9 +119,10 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
     )
     c = np.minimum(1.0, c + dc)
     s.weeks_left[act] -= 1
-    used = np.minimum(hours[act], pr.hours_per_conversation).sum() + (
-        surplus[rv] * pr.hours_per_conversation
-    ).sum()
+    used = (
+        np.minimum(hours[act], pr.hours_per_conversation).sum()
+        + (surplus[rv] * pr.hours_per_conversation).sum()
+    )
     s.leadership_hours += float(used)
     if programme and pr.top_reinforcement > 0:
         lead = const.is_leader
@@ -123,7 +130,12 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
 
     # 4. Peer influence and followership
     mean, _ = mech.neighbour_mean(
-        const.ties, const.tie_rows, const.peer_weight, const.lead_weight, eff, c,
+        const.ties,
+        const.tie_rows,
+        const.peer_weight,
+        const.lead_weight,
+        eff,
+        c,
         pr.confidence_bound,
     )
     c = mech.peer_update(c, s.receptivity, mean, pr.peer_influence)
@@ -152,4 +164,3 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
     )
     s.week += 1
     return s
-

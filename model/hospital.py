@@ -36,8 +36,9 @@ def seed_streams(rng: int | np.random.SeedSequence | None) -> tuple[int | None, 
         if seed < 0:
             raise ValueError(f"seed={seed} must be a non-negative integer")
         root = np.random.SeedSequence(seed)
-    children = [np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (i,))
-                for i in range(3)]
+    children = [
+        np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (i,)) for i in range(3)
+    ]
     return seed, children
 
 
@@ -77,8 +78,11 @@ class HospitalModel(mesa.Model):
         self.state: State = initial_state(self.organisation, self.params)
         # Week 0's practice follows from the initial state (no peers practising yet).
         self.state.practising = dynamics.mech.practice(
-            self.state.commitment, self.state.compliance, np.zeros(self.organisation.n),
-            self.constants.threshold, self.params.peer_practice_weight,
+            self.state.commitment,
+            self.state.compliance,
+            np.zeros(self.organisation.n),
+            self.constants.threshold,
+            self.params.peer_practice_weight,
         )
         self.staff: list[StaffAgent] = [
             AGENT_CLASS[World(int(w))](self, i) for i, w in enumerate(self.organisation.world)
@@ -132,9 +136,12 @@ class HospitalModel(mesa.Model):
     # ------------------------------------------------------------------ outputs
     def _collect(self) -> None:
         self._row = weekly_row(
-            self.state, self.constants, self.params.committed_cutoff,
+            self.state,
+            self.constants,
+            self.params.committed_cutoff,
             dynamics.phase(self.params, max(0, self.state.week - 1), self.state.withdrawn)[0]
-            if self.state.week > 0 else False,
+            if self.state.week > 0
+            else False,
         )
         if self._n_rows >= self._history.shape[0]:
             self._history = np.vstack([self._history, np.full_like(self._history, np.nan)])

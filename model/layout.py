@@ -38,8 +38,9 @@ def hospital_layout(org: Organisation) -> np.ndarray:
     gm = np.flatnonzero(org.role == Role.GENERAL_MANAGER)
     pos[gm, 0] = org.directorate[gm] * (cols + 0.6) + (cols - 1) / 2
     pos[gm, 1] = 1.2
-    execs = np.flatnonzero(np.isin(org.role, [Role.CHIEF_EXECUTIVE, Role.MEDICAL_DIRECTOR,
-                                              Role.NURSING_DIRECTOR]))
+    execs = np.flatnonzero(
+        np.isin(org.role, [Role.CHIEF_EXECUTIVE, Role.MEDICAL_DIRECTOR, Role.NURSING_DIRECTOR])
+    )
     mid = (n_dir * (cols + 0.6) - 0.6 - 1) / 2
     pos[execs, 0] = mid + np.array([0.0, -1.0, 1.0])[: execs.size]
     pos[execs, 1] = 2.4

@@ -70,7 +70,9 @@ def compliance_update(
     """
     rising = compliance < pressure
     return np.where(
-        rising, compliance + gain * (pressure - compliance), np.maximum(pressure, compliance * decay)
+        rising,
+        compliance + gain * (pressure - compliance),
+        np.maximum(pressure, compliance * decay),
     )
 
 

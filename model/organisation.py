@@ -254,9 +254,7 @@ def build_organisation(params: Params, rng: np.random.Generator) -> Organisation
         leader[pick] = Leader.CLINICAL_LEAD
 
     # --- heterogeneous attributes
-    autonomy = np.clip(
-        AUTONOMY_FACTOR[role] * pr.autonomy + rng.normal(0, 0.05, n), 0.0, 1.0
-    )
+    autonomy = np.clip(AUTONOMY_FACTOR[role] * pr.autonomy + rng.normal(0, 0.05, n), 0.0, 1.0)
     credibility = np.clip(rng.normal(pr.credibility_mean, pr.credibility_sd, n), 0.02, 1.0)
     duality = np.clip(rng.normal(pr.duality_quality_mean, pr.duality_quality_sd, n_dir), 0, 1)
     time_share = TIME_FACTOR[leader] * pr.leader_time_pa / 10.0
@@ -269,8 +267,8 @@ def build_organisation(params: Params, rng: np.random.Generator) -> Organisation
     influence = np.where(
         (role == Role.CONSULTANT) | (role == Role.MEDICAL_DIRECTOR), pr.senior_influence, 1.0
     )
-    commitment0 = _beta(rng, pr.initial_commitment, 0.1, n) if pr.initial_commitment > 0 else (
-        np.zeros(n)
+    commitment0 = (
+        _beta(rng, pr.initial_commitment, 0.1, n) if pr.initial_commitment > 0 else (np.zeros(n))
     )
 
     # --- ties
@@ -280,7 +278,9 @@ def build_organisation(params: Params, rng: np.random.Generator) -> Organisation
     keep = w > 0
     ties["microsystem"] = _csr(r[keep], c[keep], w[keep], n)
     ties["professional"] = _professional_ties(pr, rng, role, world, microsystem, directorate, n)
-    ties["management"] = _management_ties(role, microsystem, directorate, ms_dir, gm, ceo, md, nd, n)
+    ties["management"] = _management_ties(
+        role, microsystem, directorate, ms_dir, gm, ceo, md, nd, n
+    )
     scope_rows, scope_cols = _leadership_scopes(leader, role, world, microsystem, directorate, n)
     # Duality tie between each clinical director and their general manager.
     cd_idx = np.flatnonzero(leader == Leader.CLINICAL_DIRECTOR)
@@ -340,8 +340,10 @@ def _professional_ties(
     same role group, 80% inside the directorate; draws landing in the own microsystem are
     dropped (so the mean is slightly lower in very small Trusts).
     """
-    groups = [np.flatnonzero(role == Role.CONSULTANT),
-              np.flatnonzero((role == Role.NURSE) | (role == Role.WARD_LEADER))]
+    groups = [
+        np.flatnonzero(role == Role.CONSULTANT),
+        np.flatnonzero((role == Role.NURSE) | (role == Role.WARD_LEADER)),
+    ]
     rows, cols = [], []
     for members in groups:
         if members.size < 2 or pr.cross_ties_per_clinician == 0:
@@ -387,8 +389,9 @@ def _management_ties(
     mgr_of_ms[microsystem[mgr]] = mgr
     staff = np.flatnonzero((microsystem >= 0) & (role != Role.MICROSYSTEM_MANAGER))
     rows = np.concatenate([gm, [md, nd], mgr, staff])
-    cols = np.concatenate([np.full(gm.size + 2, ceo), gm[ms_dir[microsystem[mgr]]],
-                           mgr_of_ms[microsystem[staff]]])
+    cols = np.concatenate(
+        [np.full(gm.size + 2, ceo), gm[ms_dir[microsystem[mgr]]], mgr_of_ms[microsystem[staff]]]
+    )
     return _csr(rows, cols, np.ones(rows.size), n)
 
 

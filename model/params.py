@@ -97,302 +97,547 @@ class Params:
 
     # ------------------------------------------------------------------ organisation
     n_directorates: int = p(
-        5, bounds=(1, 400), plausible=(3, 12), unit="directorates", group=ORG, role="setting",
+        5,
+        bounds=(1, 400),
+        plausible=(3, 12),
+        unit="directorates",
+        group=ORG,
+        role="setting",
         doc="Clinical directorates, each led by a clinical director paired with a general "
         "manager (the duality).",
         cite="Ham, Kipping & McLeod 2003; Dickinson et al. 2013 (directorate structures)",
     )
     microsystems_per_directorate: int = p(
-        6, bounds=(1, 200), plausible=(4, 12), unit="microsystems", group=ORG, role="setting",
+        6,
+        bounds=(1, 200),
+        plausible=(4, 12),
+        unit="microsystems",
+        group=ORG,
+        role="setting",
         doc="Clinical microsystems (ward, clinic, theatre team) per directorate.",
         cite="Nelson, Batalden et al. 2002",
     )
     consultants_per_microsystem: int = p(
-        3, bounds=(1, 30), plausible=(2, 6), unit="people", group=ORG, role="setting",
-        doc="Mean consultants per microsystem.", cite="assumption (typical NHS ward team)",
+        3,
+        bounds=(1, 30),
+        plausible=(2, 6),
+        unit="people",
+        group=ORG,
+        role="setting",
+        doc="Mean consultants per microsystem.",
+        cite="assumption (typical NHS ward team)",
     )
     juniors_per_microsystem: int = p(
-        4, bounds=(0, 40), plausible=(2, 8), unit="people", group=ORG, role="setting",
-        doc="Mean junior doctors per microsystem.", cite="assumption (typical NHS ward team)",
+        4,
+        bounds=(0, 40),
+        plausible=(2, 8),
+        unit="people",
+        group=ORG,
+        role="setting",
+        doc="Mean junior doctors per microsystem.",
+        cite="assumption (typical NHS ward team)",
     )
     nurses_per_microsystem: int = p(
-        12, bounds=(1, 120), plausible=(8, 20), unit="people", group=ORG, role="setting",
+        12,
+        bounds=(1, 120),
+        plausible=(8, 20),
+        unit="people",
+        group=ORG,
+        role="setting",
         doc="Mean nurses per microsystem, one of whom is the ward leader.",
         cite="assumption (typical NHS ward establishment)",
     )
     size_heterogeneity: float = p(
-        0.2, bounds=(0.0, 0.8), plausible=(0.0, 0.4), unit="CV", group=ORG,
+        0.2,
+        bounds=(0.0, 0.8),
+        plausible=(0.0, 0.4),
+        unit="CV",
+        group=ORG,
         doc="Coefficient of variation of microsystem size (lognormal multiplier): "
         "variation within and between Trusts.",
         cite="seed (variation within Trusts); size spread is an assumption",
     )
     cross_ties_per_clinician: float = p(
-        2.0, bounds=(0.0, 20.0), plausible=(0.5, 4.0), unit="ties", group=ORG,
+        2.0,
+        bounds=(0.0, 20.0),
+        plausible=(0.5, 4.0),
+        unit="ties",
+        group=ORG,
         doc="Mean professional ties from each consultant or nurse to same-world colleagues "
         "in other microsystems (80% inside the directorate).",
         cite="Granovetter 1973 (weak ties); assumption for the count",
     )
     leader_share: float = p(
-        0.25, bounds=(0.0, 1.0), plausible=(0.1, 0.6), unit="share of consultants",
-        group=PERS, role="lever", key=True,
+        0.25,
+        bounds=(0.0, 1.0),
+        plausible=(0.1, 0.6),
+        unit="share of consultants",
+        group=PERS,
+        role="lever",
+        key=True,
         doc="Share of consultants holding a medical leadership role (clinical directors, "
         "clinical leads; the medical director is extra).",
         cite="seed ('leadership more than a minority interest'); Dickinson et al. 2013",
     )
     credibility_mean: float = p(
-        0.6, bounds=(0.0, 1.0), plausible=(0.4, 0.8), unit="0-1", group=PERS,
+        0.6,
+        bounds=(0.0, 1.0),
+        plausible=(0.4, 0.8),
+        unit="0-1",
+        group=PERS,
         doc="Mean personal credibility of medical and nursing leaders.",
         cite="seed ('personal credibility ... is critical'); value an assumption",
     )
     credibility_sd: float = p(
-        0.15, bounds=(0.0, 0.5), plausible=(0.05, 0.25), unit="0-1", group=PERS,
+        0.15,
+        bounds=(0.0, 0.5),
+        plausible=(0.05, 0.25),
+        unit="0-1",
+        group=PERS,
         doc="Spread of leader credibility between leaders (leader quality varies).",
         cite="seed ('much hinges on the quality of medical leaders')",
     )
     duality_quality_mean: float = p(
-        0.5, bounds=(0.0, 1.0), plausible=(0.3, 0.8), unit="0-1", group=PERS, role="lever",
+        0.5,
+        bounds=(0.0, 1.0),
+        plausible=(0.3, 0.8),
+        unit="0-1",
+        group=PERS,
+        role="lever",
         doc="Mean quality of the clinical director-general manager partnership; it scales "
         "both the mandate reaching the directorate and the clinical director's credibility.",
         cite="seed ('relationship with general managers in the dualities')",
     )
     duality_quality_sd: float = p(
-        0.15, bounds=(0.0, 0.5), plausible=(0.05, 0.3), unit="0-1", group=PERS,
-        doc="Spread of duality quality across directorates.", cite="seed (variation within Trusts)",
+        0.15,
+        bounds=(0.0, 0.5),
+        plausible=(0.05, 0.3),
+        unit="0-1",
+        group=PERS,
+        doc="Spread of duality quality across directorates.",
+        cite="seed (variation within Trusts)",
     )
     # ----------------------------------------------------------------- configuration
     autonomy: float = p(
-        0.8, bounds=(0.0, 1.0), plausible=(0.5, 0.95), unit="0-1", group=CONF, key=True,
+        0.8,
+        bounds=(0.0, 1.0),
+        plausible=(0.5, 0.95),
+        unit="0-1",
+        group=CONF,
+        key=True,
         doc="Mean clinical autonomy of consultants (nurses and juniors get less, managers "
         "little): how far line authority fails to bind a professional.",
         cite="Mintzberg 1979 (professional bureaucracy)",
     )
     hierarchy_coupling: float = p(
-        0.3, bounds=(0.0, 1.0), plausible=(0.1, 0.6), unit="0-1", group=CONF, key=True,
+        0.3,
+        bounds=(0.0, 1.0),
+        plausible=(0.1, 0.6),
+        unit="0-1",
+        group=CONF,
+        key=True,
         doc="How strongly the management line couples to clinical work (weak = disconnected "
         "hierarchy).",
         cite="Glouberman & Mintzberg 2001; Mintzberg 1979",
     )
     senior_influence: float = p(
-        3.0, bounds=(0.1, 20.0), plausible=(1.5, 5.0), unit="x", group=CONF,
+        3.0,
+        bounds=(0.1, 20.0),
+        plausible=(1.5, 5.0),
+        unit="x",
+        group=CONF,
         doc="Weight of a consultant's opinion among microsystem peers relative to others "
         "(inverted power: influence from the bottom, not the hierarchy).",
         cite="Mintzberg 1979 ('inverted organisations'); value an assumption",
     )
     cross_world_weight: float = p(
-        0.4, bounds=(0.0, 1.0), plausible=(0.2, 0.8), unit="x", group=CONF,
+        0.4,
+        bounds=(0.0, 1.0),
+        plausible=(0.2, 0.8),
+        unit="x",
+        group=CONF,
         doc="Weight of ties between the cure, care and control worlds relative to ties "
         "within one world.",
         cite="Glouberman & Mintzberg 2001 (four worlds)",
     )
     # ------------------------------------------------------------------------ change
     strategy: str = p(
-        "persuasion", choices=STRATEGIES, group=CHANGE, role="lever", key=True, unit="",
+        "persuasion",
+        choices=STRATEGIES,
+        group=CHANGE,
+        role="lever",
+        key=True,
+        unit="",
         doc="none; mandate (pressure down the line); persuasion (leaders engage one "
         "colleague at a time); hybrid (a stretching goal from the top plus persuasion).",
         cite="seed; Dickinson & Ham 2008",
     )
     resonance: float = p(
-        0.5, bounds=(0.0, 1.0), plausible=(0.2, 0.8), unit="0-1", group=CHANGE, key=True,
+        0.5,
+        bounds=(0.0, 1.0),
+        plausible=(0.2, 0.8),
+        unit="0-1",
+        group=CHANGE,
+        key=True,
         doc="How far the change resonates with clinical agendas (patient care, service and "
         "professional development).",
         cite="seed (Ham, Kipping & McLeod 2003 quotation)",
     )
     initial_commitment: float = p(
-        0.15, bounds=(0.0, 1.0), plausible=(0.05, 0.3), unit="0-1", group=CHANGE,
+        0.15,
+        bounds=(0.0, 1.0),
+        plausible=(0.05, 0.3),
+        unit="0-1",
+        group=CHANGE,
         doc="Mean commitment to the change before the intervention (Beta-distributed).",
         cite="assumption (professional bureaucracies are conservative: seed)",
     )
     goal_resonance_boost: float = p(
-        0.4, bounds=(0.0, 1.0), plausible=(0.1, 0.7), unit="0-1", group=CHANGE, role="lever",
+        0.4,
+        bounds=(0.0, 1.0),
+        plausible=(0.1, 0.7),
+        unit="0-1",
+        group=CHANGE,
+        role="lever",
         doc="Hybrid only: share of the gap to full resonance a stretching goal closes while it "
         "runs, by making the change salient and tying it to clinical agendas.",
         cite="seed ('stretching improvement goals ... must resonate with clinical agendas')",
     )
     goal_pressure: float = p(
-        0.15, bounds=(0.0, 1.0), plausible=(0.05, 0.4), unit="0-1 per week", group=CHANGE,
+        0.15,
+        bounds=(0.0, 1.0),
+        plausible=(0.05, 0.4),
+        unit="0-1 per week",
+        group=CHANGE,
         doc="Hybrid only: management pressure that comes with a stretching goal (it also "
         "provokes reactance).",
         cite="assumption",
     )
     goal_time_cost: float = p(
-        0.2, bounds=(0.0, 1.0), plausible=(0.05, 0.5), unit="share", group=CHANGE,
+        0.2,
+        bounds=(0.0, 1.0),
+        plausible=(0.05, 0.5),
+        unit="share",
+        group=CHANGE,
         doc="Hybrid only: share of leaders' programme time taken by goal reporting.",
         cite="assumption",
     )
     # ----------------------------------------------------------------------- mandate
     mandate_pressure: float = p(
-        0.8, bounds=(0.0, 1.0), plausible=(0.3, 1.0), unit="0-1 per week", group=MAND,
-        role="lever", key=True,
+        0.8,
+        bounds=(0.0, 1.0),
+        plausible=(0.3, 1.0),
+        unit="0-1 per week",
+        group=MAND,
+        role="lever",
+        key=True,
         doc="Management pressure applied at the top each week under a mandate.",
         cite="assumption",
     )
     compliance_gain: float = p(
-        0.3, bounds=(0.0, 1.0), plausible=(0.1, 0.6), unit="per week", group=MAND,
+        0.3,
+        bounds=(0.0, 1.0),
+        plausible=(0.1, 0.6),
+        unit="per week",
+        group=MAND,
         doc="Share of the gap between compliance and the pressure reaching a person closed "
         "each week.",
         cite="assumption",
     )
     compliance_half_life: float = p(
-        12.0, bounds=(0.5, 520.0), plausible=(4.0, 52.0), unit="weeks", group=MAND, key=True,
+        12.0,
+        bounds=(0.5, 520.0),
+        plausible=(4.0, 52.0),
+        unit="weeks",
+        group=MAND,
+        key=True,
         doc="Half-life of compliance once pressure stops reaching a person (enforcement "
         "fades); while pressure is applied compliance does not fall below it.",
         cite="assumption; overlaps commitment half-life on purpose (DESIGN.md); cf. "
         "decay of audit-driven behaviour change, Ivers et al. 2012 Cochrane review",
     )
     reactance: float = p(
-        0.05, bounds=(0.0, 1.0), plausible=(0.0, 0.15), unit="per week", group=MAND,
+        0.05,
+        bounds=(0.0, 1.0),
+        plausible=(0.0, 0.15),
+        unit="per week",
+        group=MAND,
         doc="Loss of receptivity per week per unit of pressure on a fully autonomous "
         "professional, scaled down by resonance.",
         cite="Brehm 1966 (reactance); seed ('change cannot be mandated')",
     )
     receptivity_recovery_weeks: float = p(
-        104.0, bounds=(1.0, 5200.0), plausible=(52.0, 260.0), unit="weeks", group=MAND,
+        104.0,
+        bounds=(1.0, 5200.0),
+        plausible=(52.0, 260.0),
+        unit="weeks",
+        group=MAND,
         doc="Half-life of lost receptivity returning (resentment is persistent).",
         cite="assumption",
     )
     # -------------------------------------------------------------------- persuasion
     leader_time_pa: float = p(
-        1.0, bounds=(0.0, 10.0), plausible=(0.25, 3.0), unit="PA per week", group=PERS,
-        role="lever", key=True,
+        1.0,
+        bounds=(0.0, 10.0),
+        plausible=(0.25, 3.0),
+        unit="PA per week",
+        group=PERS,
+        role="lever",
+        key=True,
         doc="Leadership programmed activities (4 h each) per week a medical or nursing "
         "leader gives the programme; clinical directors get twice this.",
         cite="BMA consultant contract (10 PAs of 4 h); CDs typically 1-3 PAs, leads 0.5-1 "
         "(Dickinson et al. 2013)",
     )
     workload: float = p(
-        0.3, bounds=(0.0, 1.0), plausible=(0.1, 0.6), unit="share", group=PERS, key=True,
+        0.3,
+        bounds=(0.0, 1.0),
+        plausible=(0.1, 0.6),
+        unit="share",
+        group=PERS,
+        key=True,
         doc="Share of leadership time eaten by clinical workload.",
         cite="seed ('pressures of work and time')",
     )
     hours_per_conversation: float = p(
-        2.0, bounds=(0.25, 20.0), plausible=(1.0, 4.0), unit="hours", group=PERS,
+        2.0,
+        bounds=(0.25, 20.0),
+        plausible=(1.0, 4.0),
+        unit="hours",
+        group=PERS,
         doc="Hours a full-depth weekly conversation takes; less time gives a shallower one, "
         "more time funds revisits of earlier converts.",
         cite="assumption",
     )
     conversation_effect: float = p(
-        0.25, bounds=(0.0, 1.0), plausible=(0.1, 0.5), unit="per conversation", group=PERS,
+        0.25,
+        bounds=(0.0, 1.0),
+        plausible=(0.1, 0.5),
+        unit="per conversation",
+        group=PERS,
         doc="Share of the gap to full commitment closed by one full-depth conversation from "
         "a fully credible leader about a fully resonant change.",
         cite="assumption (only identifiable as a product with credibility and resonance)",
     )
     engagement_weeks: int = p(
-        6, bounds=(1, 52), plausible=(3, 12), unit="weeks", group=PERS,
+        6,
+        bounds=(1, 52),
+        plausible=(3, 12),
+        unit="weeks",
+        group=PERS,
         doc="Longest engagement with one colleague before a leader moves on (it ends early "
         "when the colleague is committed).",
         cite="seed ('one consultant at a time, and interactive over time')",
     )
     candidate_sample: int = p(
-        5, bounds=(1, 50), plausible=(3, 10), unit="people", group=PERS,
+        5,
+        bounds=(1, 50),
+        plausible=(3, 10),
+        unit="people",
+        group=PERS,
         doc="Colleagues a leader considers when choosing the next one to engage.",
         cite="assumption (bounded search)",
     )
     target_rule: str = p(
-        "least_committed", choices=TARGET_RULES, group=PERS, role="lever", unit="",
+        "least_committed",
+        choices=TARGET_RULES,
+        group=PERS,
+        role="lever",
+        unit="",
         doc="Whom a leader engages next among the sampled candidates.",
         cite="assumption",
     )
     top_reinforcement: float = p(
-        0.05, bounds=(0.0, 1.0), plausible=(0.0, 0.15), unit="per week", group=PERS,
+        0.05,
+        bounds=(0.0, 1.0),
+        plausible=(0.0, 0.15),
+        unit="per week",
+        group=PERS,
         role="lever",
         doc="Share of the gap to full commitment the top team closes in its own leaders each "
         "week of a persuasion programme (checking, reinforcing, working upon).",
         cite="seed ('constantly need to be checked, reinforced and worked upon')",
     )
     champion_rate: float = p(
-        0.02, bounds=(0.0, 1.0), plausible=(0.0, 0.08), unit="per week", group=PERS,
-        role="lever", key=True,
+        0.02,
+        bounds=(0.0, 1.0),
+        plausible=(0.0, 0.08),
+        unit="per week",
+        group=PERS,
+        role="lever",
+        key=True,
         doc="Weekly chance that a highly committed clinician becomes a champion who persuades "
         "peers unpaid (leadership culture).",
         cite="seed ('leaders at all levels', 'culture that supports ... followership')",
     )
     champion_threshold: float = p(
-        0.7, bounds=(0.0, 1.0), plausible=(0.6, 0.85), unit="0-1", group=PERS,
-        doc="Commitment needed to become a champion.", cite="assumption",
+        0.7,
+        bounds=(0.0, 1.0),
+        plausible=(0.6, 0.85),
+        unit="0-1",
+        group=PERS,
+        doc="Commitment needed to become a champion.",
+        cite="assumption",
     )
     champion_hours: float = p(
-        1.0, bounds=(0.0, 20.0), plausible=(0.5, 2.0), unit="hours per week", group=PERS,
-        doc="Hours a champion spends persuading peers each week.", cite="assumption",
+        1.0,
+        bounds=(0.0, 20.0),
+        plausible=(0.5, 2.0),
+        unit="hours per week",
+        group=PERS,
+        doc="Hours a champion spends persuading peers each week.",
+        cite="assumption",
     )
     # ------------------------------------------------------------------- engagement gap
     formal_selection: float = p(
-        0.5, bounds=(0.0, 1.0), plausible=(0.2, 0.9), unit="0-1", group=GAP, role="lever",
+        0.5,
+        bounds=(0.0, 1.0),
+        plausible=(0.2, 0.9),
+        unit="0-1",
+        group=GAP,
+        role="lever",
         key=True,
         doc="Formality of selecting medical leaders (associates them with Trust management).",
         cite="seed (Results 2: formality and the engagement gap)",
     )
     stigma: float = p(
-        0.5, bounds=(0.0, 1.0), plausible=(0.2, 0.8), unit="0-1", group=GAP, key=True,
+        0.5,
+        bounds=(0.0, 1.0),
+        plausible=(0.2, 0.8),
+        unit="0-1",
+        group=GAP,
+        key=True,
         doc="How far clinicians discount leaders seen as management ('gone over to the dark "
         "side').",
         cite="seed (Results 4); Spurgeon, Clark & Ham 2011",
     )
     career_structure: float = p(
-        0.2, bounds=(0.0, 1.0), plausible=(0.0, 0.8), unit="0-1", group=GAP, role="lever",
+        0.2,
+        bounds=(0.0, 1.0),
+        plausible=(0.0, 0.8),
+        unit="0-1",
+        group=GAP,
+        role="lever",
         doc="Valued, remunerated leadership roles with a career structure; halves stigma at 1.",
         cite="seed (Implications 2)",
     )
     # ---------------------------------------------------------------- peers and practice
     peer_influence: float = p(
-        0.1, bounds=(0.0, 1.0), plausible=(0.02, 0.3), unit="per week", group=PEER,
+        0.1,
+        bounds=(0.0, 1.0),
+        plausible=(0.02, 0.3),
+        unit="per week",
+        group=PEER,
         doc="Share of the gap to the influence-weighted mean of like-minded neighbours closed "
         "each week (followership).",
         cite="DeGroot 1974; Deffuant et al. 2000 (bounded confidence)",
     )
     confidence_bound: float = p(
-        0.3, bounds=(0.0, 1.0), plausible=(0.15, 0.6), unit="0-1", group=PEER,
+        0.3,
+        bounds=(0.0, 1.0),
+        plausible=(0.15, 0.6),
+        unit="0-1",
+        group=PEER,
         doc="Neighbours whose commitment differs by more than this are ignored (bounded "
         "confidence avoids forced consensus).",
         cite="Deffuant et al. 2000; Hegselmann & Krause 2002",
     )
     threshold_mean: float = p(
-        0.45, bounds=(0.01, 0.99), plausible=(0.3, 0.6), unit="0-1", group=PEER,
+        0.45,
+        bounds=(0.01, 0.99),
+        plausible=(0.3, 0.6),
+        unit="0-1",
+        group=PEER,
         doc="Mean practice threshold (Beta-distributed across staff).",
         cite="Granovetter 1978; Centola & Macy 2007",
     )
     threshold_sd: float = p(
-        0.12, bounds=(0.0, 0.4), plausible=(0.05, 0.2), unit="0-1", group=PEER,
-        doc="Spread of practice thresholds.", cite="Granovetter 1978",
+        0.12,
+        bounds=(0.0, 0.4),
+        plausible=(0.05, 0.2),
+        unit="0-1",
+        group=PEER,
+        doc="Spread of practice thresholds.",
+        cite="Granovetter 1978",
     )
     peer_practice_weight: float = p(
-        0.4, bounds=(0.0, 1.0), plausible=(0.2, 0.6), unit="0-1", group=PEER,
+        0.4,
+        bounds=(0.0, 1.0),
+        plausible=(0.2, 0.6),
+        unit="0-1",
+        group=PEER,
         doc="Weight of the share of microsystem peers practising in the practice drive "
         "(complex contagion); the rest is split between commitment and compliance.",
         cite="Centola & Macy 2007; Centola 2010",
     )
     internalisation_rate: float = p(
-        0.02, bounds=(0.0, 1.0), plausible=(0.005, 0.06), unit="per week", group=PEER, key=True,
+        0.02,
+        bounds=(0.0, 1.0),
+        plausible=(0.005, 0.06),
+        unit="per week",
+        group=PEER,
+        key=True,
         doc="Share of the gap to full commitment closed per week of practising; doubled "
         "where the microsystem's performance has visibly improved.",
         cite="Festinger 1957 (dissonance); Kelman 1958 (compliance to internalisation)",
     )
     commitment_half_life: float = p(
-        52.0, bounds=(1.0, 5200.0), plausible=(13.0, 156.0), unit="weeks", group=PEER,
+        52.0,
+        bounds=(1.0, 5200.0),
+        plausible=(13.0, 156.0),
+        unit="weeks",
+        group=PEER,
         doc="Half-life of commitment without reinforcement.",
         cite="assumption; range overlaps compliance half-life (DESIGN.md)",
     )
     improvement_lag: float = p(
-        8.0, bounds=(1.0, 104.0), plausible=(4.0, 26.0), unit="weeks", group=PEER,
+        8.0,
+        bounds=(1.0, 104.0),
+        plausible=(4.0, 26.0),
+        unit="weeks",
+        group=PEER,
         doc="Time constant with which microsystem performance follows the share practising.",
         cite="Nelson, Batalden et al. 2002 (measurement cycles); value an assumption",
     )
     committed_cutoff: float = p(
-        0.5, bounds=(0.05, 0.95), plausible=None, unit="0-1", group=PEER, role="setting",
+        0.5,
+        bounds=(0.05, 0.95),
+        plausible=None,
+        unit="0-1",
+        group=PEER,
+        role="setting",
         doc="Commitment (and compliance) at or above which a person counts as committed "
         "(compliant); also the performance at which a microsystem counts as improved.",
         cite="definition",
     )
     # ----------------------------------------------------------------------------- time
     weeks: int = p(
-        156, bounds=(1, 5200), plausible=None, unit="weeks", group=TIME, role="setting",
-        doc="Horizon of a run.", cite="DESIGN.md (three years)",
+        156,
+        bounds=(1, 5200),
+        plausible=None,
+        unit="weeks",
+        group=TIME,
+        role="setting",
+        doc="Horizon of a run.",
+        cite="DESIGN.md (three years)",
     )
     intervention_start: int = p(
-        0, bounds=(0, 5200), plausible=None, unit="week", group=TIME, role="setting",
-        doc="Week the intervention starts.", cite="DESIGN.md",
+        0,
+        bounds=(0, 5200),
+        plausible=None,
+        unit="week",
+        group=TIME,
+        role="setting",
+        doc="Week the intervention starts.",
+        cite="DESIGN.md",
     )
     withdrawal_week: int = p(
-        104, bounds=(0, 5200), plausible=(52, 130), unit="week", group=TIME, role="lever",
+        104,
+        bounds=(0, 5200),
+        plausible=(52, 130),
+        unit="week",
+        group=TIME,
+        role="lever",
         doc="Week the intervention is withdrawn: pressure and paid programme time stop; "
         "champions carry on.",
         cite="DESIGN.md",
@@ -475,9 +720,7 @@ class Params:
             value = getattr(self, name)
             if spec.choices is not None:
                 if value not in spec.choices:
-                    problems.append(
-                        f"{name}={value!r} is not one of {', '.join(spec.choices)}"
-                    )
+                    problems.append(f"{name}={value!r} is not one of {', '.join(spec.choices)}")
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 problems.append(f"{name}={value!r} must be a number")
@@ -521,7 +764,9 @@ class Params:
             + 1
         )
         if staff > 250_000:
-            problems.append(f"the organisation would have about {staff:,} staff; the limit is 250,000")
+            problems.append(
+                f"the organisation would have about {staff:,} staff; the limit is 250,000"
+            )
         if self.threshold_sd > 0 and self.threshold_sd**2 >= self.threshold_mean * (
             1 - self.threshold_mean
         ):

@@ -118,10 +118,7 @@ def choose_targets(
         (chosen, ok): the chosen agent per row and whether anyone was chosen.
     """
     c = commitment[candidates]
-    if rule == "least_committed":
-        q = 1.0 - c
-    else:
-        q = influence[candidates] / influence.max()
+    q = 1.0 - c if rule == "least_committed" else influence[candidates] / influence.max()
     score = np.where(c < cutoff, 1.0 + converted[candidates] + 0.5 * q, 0.0)
     best = np.argmax(score, axis=1) if score.size else np.zeros(0, np.int64)
     rows = np.arange(candidates.shape[0])

@@ -383,7 +383,7 @@ def _management_ties(
     nd: int,
     n: int,
 ) -> sp.csr_array:
-    """The management line, superior → subordinate: CEO → GMs and directors → ms managers → staff."""
+    """The management line, superior → subordinate: CEO → GMs, directors → managers → staff."""
     mgr = np.flatnonzero(role == Role.MICROSYSTEM_MANAGER)
     mgr_of_ms = np.empty(ms_dir.size, dtype=np.int64)
     mgr_of_ms[microsystem[mgr]] = mgr

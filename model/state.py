@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from medlead.model.mechanisms import decay_factor
 from medlead.model.organisation import TIME_FACTOR, Leader, Organisation, World
 from medlead.model.params import Params
 
@@ -190,7 +191,7 @@ def derive_constants(org: Organisation, params: Params) -> Constants:
         peer_weight=w_peer,
         lead_weight=w_lead,
         role_masks=role_masks,
-        compliance_decay=2.0 ** (-1.0 / params.compliance_half_life),
-        commitment_decay=2.0 ** (-1.0 / params.commitment_half_life),
-        recovery=1.0 - 2.0 ** (-1.0 / params.receptivity_recovery_weeks),
+        compliance_decay=decay_factor(params.compliance_half_life),
+        commitment_decay=decay_factor(params.commitment_half_life),
+        recovery=1.0 - decay_factor(params.receptivity_recovery_weeks),
     )

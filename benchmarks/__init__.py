@@ -1,0 +1,1 @@
+"""medlead benchmarks: run ``python -m benchmarks.run`` (see docs/performance.md)."""

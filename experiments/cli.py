@@ -1,0 +1,384 @@
+"""The ``medlead`` command line (Typer).
+
+One Typer ``app``; every command is registered with :func:`command`, which wraps it in
+the shared error handling: a user problem (:class:`~medlead.model.ParamError`, which
+includes :class:`~medlead.experiments.config.ConfigError`, or :class:`CliError`) prints
+one short line per problem on stderr and exits with code 2, never a traceback.
+
+Adding a command (e.g. in the sweeps work)::
+
+    @command()
+    def sweep(scenario: Path, out: Path = typer.Option(..., "--out")) -> None:
+        \"\"\"Run a scenario file's sweep.\"\"\"
+        from medlead.experiments.sweep import run_sweep   # import lazily: fast --help
+        run_sweep(...)  # raise ParamError / ConfigError / CliError for user mistakes
+
+Heavy imports happen inside commands so ``medlead --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from medlead.model.params import ParamError
+from rich.console import Console
+
+__all__ = ["CliError", "app", "command", "console", "err_console", "fail", "main", "say"]
+
+EXIT_USAGE = 2
+PROGRESS_AGENT_WEEKS = 400_000
+"""Show a progress bar when staff × weeks is at least this (about a second or more)."""
+
+app = typer.Typer(
+    name="medlead",
+    help="medlead: agent-based simulation of how improvement spreads through a hospital "
+    "(mandate versus clinician-owned persuasion).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+class CliError(Exception):
+    """A usage problem detected by a command (exit code 2); one message per problem."""
+
+    def __init__(self, *problems: str):
+        self.problems = [p for p in problems if p]
+        super().__init__("; ".join(self.problems))
+
+
+def fail(*problems: str) -> None:
+    """Stop the command with exit code 2 and these one-line messages."""
+    raise CliError(*problems)
+
+
+def say(message: str) -> None:
+    """An informational line on stderr (keeps stdout for results), never wrapped."""
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def _report(problems: list[str]) -> None:
+    for problem in problems:
+        # Plain write (no rich markup) so messages with brackets print verbatim.
+        err_console.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn user problems raised by ``fn`` into stderr lines and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (ParamError, CliError) as exc:
+            _report(exc.problems or [str(exc)])
+            raise typer.Exit(EXIT_USAGE) from None
+        except KeyboardInterrupt:
+            say("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def command(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a command on :data:`app` with the shared error handling.
+
+    Takes the same arguments as ``typer.Typer.command``.
+    """
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        return app.command(*args, **kwargs)(handle_errors(fn))
+
+    return decorate
+
+
+# ------------------------------------------------------------------------------ run
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if float(value).is_integer() and abs(value) >= 1:
+        return f"{value:,.0f}"
+    return f"{value:.3f}"
+
+
+@command()
+def run(
+    preset: Annotated[
+        str | None,
+        typer.Option(help="Preset to start from: professional, machine, kp_like, ..."),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="TOML file of parameters (and optionally seed, preset)."
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", "-s", help="Override a parameter: name=value (repeatable).", show_default=False
+        ),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Root seed (an integer >= 0).")] = None,
+    weeks: Annotated[int | None, typer.Option(help="Weeks to simulate (sets `weeks`).")] = None,
+    strategy: Annotated[
+        str | None,
+        typer.Option(help="none, mandate, persuasion or hybrid (sets `strategy`)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write a run folder here.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the files of a non-empty --out.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")
+    ] = False,
+) -> None:
+    """Run one simulation and print its summary; with --out, write a run folder.
+
+    Parameters come from the preset, then --config, then --set, then --weeks and
+    --strategy; every problem is reported at once. `medlead params` lists them all.
+    """
+    from medlead.experiments.config import resolve_run_config
+    from medlead.experiments.runfolder import RunFolder, utc_now, write_run_folder
+
+    started = utc_now()
+    cfg = resolve_run_config(
+        preset=preset,
+        config=config,
+        set_items=set_ or [],
+        seed=seed,
+        options={"weeks": weeks, "strategy": strategy},
+    )
+    folder = RunFolder(out, force=force) if out is not None else None
+    try:
+        from medlead.model import HospitalModel
+
+        params = cfg.params
+        t0 = time.perf_counter()
+        model = HospitalModel(params, rng=cfg.seed)
+        staff = len(model.staff)
+        if not quiet:
+            say(
+                f"medlead run: preset {cfg.preset}, strategy {params.strategy}, "
+                f"seed {model.seed}, {staff:,} staff, {params.weeks} weeks"
+            )
+        show_bar = not quiet and staff * params.weeks >= PROGRESS_AGENT_WEEKS
+        summary = _run_model(model, params.weeks, show_bar)
+        run_seconds = time.perf_counter() - t0
+        if folder is not None:
+            write_run_folder(
+                folder,
+                timeseries=model.timeseries(),
+                summary=summary,
+                config=cfg,
+                seed=int(model.seed),
+                staff=staff,
+                command=_command_line(),
+                started=started,
+                run_seconds=run_seconds,
+            )
+    except BaseException:
+        if folder is not None:
+            folder.abort()
+        raise
+    if quiet:
+        return
+    _print_summary(summary, f"summary after week {model.week} ({run_seconds:.2f} s)")
+    if folder is not None:
+        say(f"wrote run folder {folder.out}")
+
+
+def _run_model(model: Any, weeks: int, show_bar: bool) -> dict[str, float | None]:
+    if not show_bar:
+        return model.run(weeks)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("week"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("run", total=weeks)
+        return model.run(weeks, progress=lambda w: bar.update(task, advance=1))
+
+
+def _print_summary(summary: dict[str, float | None], title: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("summary key")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        table.add_row(key, _fmt(value))
+    console.print(table)
+
+
+def _command_line() -> list[str]:
+    return ["medlead", *sys.argv[1:]]
+
+
+# --------------------------------------------------------------------------- params
+@command()
+def params(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the Markdown tables of docs/params.md.")
+    ] = False,
+) -> None:
+    """List every parameter: default, ranges, unit, role, key flag, doc and citation."""
+    from medlead.experiments.paramdoc import COLUMNS, param_rows, params_markdown
+
+    if markdown:
+        sys.stdout.write(params_markdown())
+        return
+    from rich.table import Table
+
+    table = Table(show_lines=False, expand=True)
+    widths = {"doc": 40, "citation": 26}
+    for col in COLUMNS:
+        table.add_column(
+            col,
+            overflow="fold",
+            ratio=widths.get(col) and widths[col] // 10,
+            no_wrap=col in ("name",),
+        )
+    group = None
+    for row in param_rows():
+        if row["group"] != group:
+            group = row["group"]
+            table.add_section()
+            table.add_row(f"[bold]{group}[/bold]", *[""] * (len(COLUMNS) - 1))
+        table.add_row(*[row[c] for c in COLUMNS])
+    console.print(table)
+
+
+# ------------------------------------------------------------------------ scenarios
+def scenarios_dir() -> Path:
+    """Where the named experiments' scenario files live (package data)."""
+    import medlead.experiments
+
+    return Path(medlead.experiments.__file__).parent / "scenarios"
+
+
+@command()
+def scenarios() -> None:
+    """List the named experiments (scenario files), one line each."""
+    import tomllib
+
+    folder = scenarios_dir()
+    files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    if not files:
+        console.print(f"no scenario files in {folder}", markup=False, highlight=False)
+        return
+    width = max(len(f.stem) for f in files)
+    for f in files:
+        try:
+            data = tomllib.loads(f.read_text(encoding="utf-8"))
+            desc = data.get("description", "")
+            desc = desc if isinstance(desc, str) else str(desc)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            desc = f"(unreadable: {exc})"
+        line = " ".join(desc.split())
+        console.print(f"{f.stem:<{width}}  {line}".rstrip(), markup=False, highlight=False)
+
+
+# ------------------------------------------------------------------------- workshop
+WORKSHOP_MODULE = "medlead.workshop.app"
+
+
+def _workshop_available() -> bool:
+    """Whether ``medlead.workshop.app`` exists, without importing the workshop package."""
+    spec = importlib.util.find_spec("medlead.workshop")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    return any(
+        (Path(loc) / "app.py").is_file() or (Path(loc) / "app" / "__init__.py").is_file()
+        for loc in spec.submodule_search_locations
+    )
+
+
+@command()
+def workshop(
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8765,
+    host: Annotated[
+        str, typer.Option(help="Address to bind (0.0.0.0 to serve the room's network).")
+    ] = "127.0.0.1",
+) -> None:
+    """Start the workshop app (Solara) and print its address; Ctrl+C stops it."""
+    if not 1 <= port <= 65535:
+        fail(f"--port {port}: must be between 1 and 65535")
+    if not _workshop_available():
+        fail(f"the workshop app ({WORKSHOP_MODULE}) is not installed in this version of medlead")
+    if importlib.util.find_spec("solara") is None:
+        fail("solara is not installed: pip install solara (see docs/CONTRIBUTING.md)")
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.bind((host, port))
+    except OSError as exc:
+        fail(f"cannot serve on {host}:{port} ({exc.strerror or exc})")
+    cmd = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        WORKSHOP_MODULE,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+    ]
+    env = dict(os.environ)
+    env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
+    shown = f"[{host}]" if ":" in host else host
+    console.print(
+        f"medlead workshop: http://{shown}:{port}  (Ctrl+C to stop)", markup=False, highlight=False
+    )
+    say(shlex.join(cmd))
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        code = proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        return
+    if code != 0:
+        raise typer.Exit(code)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -69,10 +69,15 @@ vpy="$root/$venv/bin/python"
 stamp="$venv/.medlead-setup"
 want_stamp="$( { "$vpy" --version; cat pyproject.toml constraints.txt; } 2>&1 | sha256sum | cut -d' ' -f1)"
 if [ "$force" = 1 ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want_stamp" ]; then
-    log "installing medlead and its pinned dependencies (constraints.txt)"
-    "$vpy" -m pip install --quiet --upgrade -c constraints.txt pip
-    "$vpy" -m pip install --quiet -c constraints.txt -e '.[dev]'
-    "$vpy" -m pip check >/dev/null || { "$vpy" -m pip check; exit 1; }
+    log "installing medlead and its pinned dependencies (constraints.txt); log in $venv/pip.log"
+    # pip's output goes to a log (this machine's pip config adds noisy warnings); shown on failure.
+    if ! { "$vpy" -m pip install --upgrade -c constraints.txt pip \
+            && "$vpy" -m pip install -c constraints.txt -e '.[dev]' \
+            && "$vpy" -m pip check; } >"$venv/pip.log" 2>&1; then
+        grep -v "^WARNING: Location 'file:" "$venv/pip.log" | tail -n 40 >&2
+        echo "setup.sh: installing the packages failed (full log: $venv/pip.log)" >&2
+        exit 1
+    fi
     echo "$want_stamp" > "$stamp"
 else
     log "$venv is up to date (pyproject.toml and constraints.txt unchanged)"

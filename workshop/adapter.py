@@ -1,0 +1,211 @@
+"""Map the workshop's controls (preset, strategy, sliders, seed) to :class:`Params`.
+
+Everything here is plain Python, testable without a browser. The sliders are generated
+from the ``key`` fields of :class:`medlead.model.Params`: their range comes from the
+field's allowed bounds (narrowed to the plausible range where the bounds are so wide that
+a slider would be useless), their help text from the field's doc. Any impossible
+combination comes back as a short message (``ParamError.problems``), never an exception
+on screen.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from medlead.model import PRESET_DESCRIPTIONS, STRATEGIES, ParamError, Params
+
+#: Presets offered in the room, in the order shown (``large`` is too big to draw).
+WORKSHOP_PRESETS: tuple[str, ...] = ("professional", "kp_like", "machine", "set_up_to_fail")
+
+#: Short labels for buttons and dropdowns.
+PRESET_LABELS: dict[str, str] = {
+    "professional": "Typical NHS Trust",
+    "kp_like": "Kaiser Permanente-like",
+    "machine": "Machine bureaucracy",
+    "set_up_to_fail": "Leaders set up to fail",
+}
+
+STRATEGY_LABELS: dict[str, str] = {
+    "none": "No intervention",
+    "mandate": "Mandate",
+    "persuasion": "Persuasion",
+    "hybrid": "Hybrid (stretching goal + persuasion)",
+}
+
+#: Where the bounds are this many times wider than the plausible range, the slider uses
+#: the plausible range (widened to cover every preset) instead.
+NARROW_FACTOR = 5.0
+
+
+@dataclass(frozen=True)
+class SliderSpec:
+    """One slider, generated from a key :class:`Params` field."""
+
+    name: str
+    label: str
+    min: float
+    max: float
+    step: float
+    integer: bool
+    unit: str
+    help: str
+    group: str
+
+    def clip(self, value: float) -> float:
+        """``value`` moved inside the slider's range (and onto whole numbers if integer)."""
+        v = min(self.max, max(self.min, float(value)))
+        return float(round(v)) if self.integer else v
+
+
+def _nice_step(span: float) -> float:
+    """A round step giving about a hundred positions over ``span``."""
+    if span <= 0:
+        return 1.0
+    raw = span / 100.0
+    exp = math.floor(math.log10(raw))
+    base = raw / 10**exp
+    nice = 1.0 if base < 1.5 else 2.0 if base < 3.5 else 5.0 if base < 7.5 else 10.0
+    return float(nice * 10**exp)
+
+
+def _label(name: str, unit: str) -> str:
+    words = name.replace("_", " ").replace("half life", "half-life")
+    words = words.removesuffix(" pa")
+    text = words[0].upper() + words[1:]
+    return f"{text} ({unit})" if unit and unit not in ("0-1", "x", "share") else text
+
+
+def slider_specs() -> list[SliderSpec]:
+    """The workshop's sliders: every numeric ``key`` field of :class:`Params`, in order."""
+    specs = Params.specs()
+    preset_values = [Params.preset(p).to_dict() for p in WORKSHOP_PRESETS]
+    out = []
+    for name, spec in specs.items():
+        if not spec.key or spec.choices is not None:
+            continue
+        lo, hi = spec.bounds  # type: ignore[misc]
+        if spec.plausible is not None:
+            plo, phi = spec.plausible
+            if (hi - lo) > NARROW_FACTOR * (phi - plo):
+                seen = [v[name] for v in preset_values]
+                plo, phi = min(plo, *seen), max(phi, *seen)
+                lo, hi = max(lo, plo / 2.0), min(hi, phi * 2.0)
+        step = 1.0 if spec.integer else _nice_step(hi - lo)
+        if not spec.integer:
+            # Snap the ends onto the step grid so the slider shows round numbers.
+            lo = math.floor(lo / step + 1e-9) * step
+            hi = math.ceil(hi / step - 1e-9) * step
+            lo, hi = max(lo, spec.bounds[0]), min(hi, spec.bounds[1])  # type: ignore[index]
+        help_text = spec.doc + (f" Unit: {spec.unit}." if spec.unit else "")
+        help_text += f" Source: {spec.cite}."
+        out.append(
+            SliderSpec(
+                name=name,
+                label=_label(name, spec.unit),
+                min=float(lo),
+                max=float(hi),
+                step=step,
+                integer=spec.integer,
+                unit=spec.unit,
+                help=help_text,
+                group=spec.group,
+            )
+        )
+    return out
+
+
+def slider_values(params: Params) -> dict[str, float]:
+    """Slider positions showing ``params`` (e.g. after choosing a preset)."""
+    return {s.name: float(getattr(params, s.name)) for s in slider_specs()}
+
+
+@dataclass(frozen=True)
+class Controls:
+    """Everything the room chooses before pressing Reset.
+
+    ``sliders`` holds only the values that differ from the preset, so a session code
+    stays short and a preset change does not silently keep stale values.
+    """
+
+    preset: str = "professional"
+    strategy: str | None = None
+    sliders: tuple[tuple[str, float], ...] = ()
+    seed: int = 1
+
+    def with_slider(self, name: str, value: float) -> Controls:
+        """A copy with one slider moved (dropped again if it equals the preset value)."""
+        base = Params.preset(self.preset)
+        d = dict(self.sliders)
+        if math.isclose(float(getattr(base, name)), float(value), rel_tol=1e-12, abs_tol=1e-12):
+            d.pop(name, None)
+        else:
+            d[name] = float(value)
+        return Controls(self.preset, self.strategy, tuple(sorted(d.items())), self.seed)
+
+
+def build_params(
+    preset: str = "professional",
+    strategy: str | None = None,
+    sliders: Mapping[str, Any] | None = None,
+) -> Params:
+    """Params for a preset, an optional strategy and slider values.
+
+    Raises:
+        ParamError: every problem (unknown preset or strategy, out-of-range or impossible
+            combination), one short message each.
+    """
+    if preset not in WORKSHOP_PRESETS:
+        known = ", ".join(WORKSHOP_PRESETS)
+        raise ParamError([f"unknown preset {preset!r}; choose one of {known}"])
+    base = Params.preset(preset)
+    changes: dict[str, Any] = dict(sliders or {})
+    if strategy is not None:
+        if strategy not in STRATEGIES:
+            raise ParamError(
+                [f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}"]
+            )
+        changes["strategy"] = strategy
+    for name, value in list(changes.items()):
+        spec = Params.specs().get(name)
+        if spec is not None and spec.integer and isinstance(value, float) and value.is_integer():
+            changes[name] = int(value)
+    return base.replace(**changes) if changes else base
+
+
+def try_params(controls: Controls) -> tuple[Params | None, list[str]]:
+    """``(params, [])`` for valid controls, else ``(None, problems)`` in plain words."""
+    try:
+        return build_params(controls.preset, controls.strategy, dict(controls.sliders)), []
+    except ParamError as exc:
+        return None, [explain_problem(p) for p in exc.problems]
+
+
+def explain_problem(problem: str) -> str:
+    """A ParamError message rephrased for the room (slider labels instead of field names)."""
+    labels = {s.name: s.label for s in slider_specs()}
+    for name, label in sorted(labels.items(), key=lambda kv: -len(kv[0])):
+        problem = problem.replace(f"{name}=", f"{label} = ")
+    return problem[0].upper() + problem[1:] if problem else problem
+
+
+def preset_description(preset: str) -> str:
+    """One line describing the preset."""
+    return PRESET_DESCRIPTIONS.get(preset, preset)
+
+
+__all__ = [
+    "PRESET_LABELS",
+    "STRATEGY_LABELS",
+    "WORKSHOP_PRESETS",
+    "Controls",
+    "SliderSpec",
+    "build_params",
+    "explain_problem",
+    "preset_description",
+    "slider_specs",
+    "slider_values",
+    "try_params",
+]

@@ -10,8 +10,8 @@ bash scripts/setup.sh
 export SOLARA_TELEMETRY_MIXPANEL_ENABLE=false
 export PATH="$root/.venv/bin:$PATH"
 
-# The main job: one line to change when the headline job changes.
-main_job=(python -c 'import json; from medlead.model import HospitalModel, Params; print(json.dumps(HospitalModel(Params(), rng=0).run(), indent=2))')
+# The main job: the one line to change when the headline job changes (issue 5: `medlead compare`).
+main_job=(medlead run --seed 0)
 
 echo "[main] ${main_job[*]} $*"
 exec "${main_job[@]}" "$@"

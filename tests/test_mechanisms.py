@@ -1,0 +1,306 @@
+"""Hand-computed checks of every mechanism in ``model/mechanisms.py`` (verification).
+
+Each expected number is worked out in the comment beside it from the equation in the
+mechanism's docstring, so a change to an equation shows up here as a wrong number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from medlead.model import Params, build_organisation
+from medlead.model import mechanisms as mech
+from medlead.model.dynamics import persuasion_hours, phase, step
+from medlead.model.organisation import World
+from medlead.model.state import derive_constants, initial_state
+
+approx = lambda x: pytest.approx(x, abs=1e-12)  # noqa: E731
+
+
+def test_decay_factor_halves_over_the_half_life():
+    assert mech.decay_factor(1.0) == 0.5  # 2^(-1/1)
+    assert mech.decay_factor(2.0) == approx(0.7071067811865476)  # 2^(-1/2) = 1/sqrt(2)
+    assert mech.decay_factor(52.0) ** 52 == approx(0.5)
+
+
+def test_pressure_reaching():
+    # p = min(1, P * (1 - (1 - kappa) * a) * d)
+    p = mech.pressure_reaching(
+        0.8,
+        coupling=np.array([1.0, 0.3, 0.0, 0.5]),
+        autonomy=np.array([0.2, 0.8, 1.0, 0.0]),
+        duality_factor=np.array([1.0, 1.0, 1.5, 1.5]),
+    )
+    # 0: a manager (kappa=1) feels it all:              0.8 * (1 - 0 * 0.2) * 1    = 0.8
+    # 1: autonomous clinician, weak coupling:           0.8 * (1 - 0.7 * 0.8) * 1  = 0.352
+    # 2: full autonomy, no coupling: nothing arrives:   0.8 * (1 - 1 * 1) * 1.5    = 0
+    # 3: no autonomy, good duality, capped at 1:        0.8 * 1 * 1.5 = 1.2        -> 1
+    assert p.tolist() == approx([0.8, 0.352, 0.0, 1.0])
+    zero = mech.pressure_reaching(0.0, np.ones(2), np.zeros(2), np.ones(2))
+    assert zero.tolist() == [0.0, 0.0]
+
+
+def test_reactance_lowers_receptivity_persistently():
+    # loss = rho * P * a * (1 - s); r' = r - loss * r; r'' = r' + (1 - r') * recovery
+    r = mech.reactance_update(
+        np.array([1.0, 0.5]),
+        pressure=0.8,
+        autonomy=np.array([0.5, 1.0]),
+        resonance=0.5,
+        reactance=0.2,
+        recovery=0.1,
+    )
+    # 0: loss = 0.2*0.8*0.5*0.5 = 0.04; r' = 0.96; r'' = 0.96 + 0.04*0.1 = 0.964
+    # 1: loss = 0.2*0.8*1.0*0.5 = 0.08; r' = 0.5 - 0.04 = 0.46; r'' = 0.46 + 0.054 = 0.514
+    assert r.tolist() == approx([0.964, 0.514])
+    # A fully resonant change provokes no reactance; receptivity only recovers:
+    # r'' = 0.5 + 0.5 * 0.1 = 0.55.
+    r = mech.reactance_update(np.array([0.5]), 1.0, np.array([1.0]), 1.0, 1.0, 0.1)
+    assert r.tolist() == approx([0.55])
+    # The loss is capped at everything: r' = 0, r'' = recovery = 0.1.
+    r = mech.reactance_update(np.array([0.7]), 1.0, np.array([1.0]), 0.0, 1.0, 0.1)
+    assert r.tolist() == approx([0.1])
+
+
+def test_compliance_rises_to_pressure_and_decays_after():
+    k = mech.compliance_update(
+        np.array([0.0, 0.6, 0.8, 0.5]),
+        np.array([0.5, 0.5, 0.0, 0.5]),
+        gain=0.3,
+        decay=0.5,
+    )
+    # 0: below the pressure: 0 + 0.3 * (0.5 - 0) = 0.15
+    # 1: above the pressure: max(0.5, 0.6 * 0.5 = 0.3) = 0.5 (held while pressure lasts)
+    # 2: no pressure: max(0, 0.8 * 0.5) = 0.4 (decays with its half-life)
+    # 3: at the pressure: max(0.5, 0.25) = 0.5
+    assert k.tolist() == approx([0.15, 0.5, 0.4, 0.5])
+
+
+def test_effective_credibility_discounts_leaders_seen_as_management():
+    e = mech.effective_credibility(
+        np.array([0.8, 0.8, 0.5, 1.0]),
+        identification=np.array([0.0, 1.0, 0.5, 0.0]),
+        stigma=0.5,
+        career_structure=0.2,
+        duality_factor=np.array([1.0, 1.0, 1.5, 1.5]),
+        is_director=np.array([False, False, True, True]),
+    )
+    # effective stigma = 0.5 * (1 - 0.5 * 0.2) = 0.45
+    # 0: no identification: 0.8
+    # 1: fully identified: 0.8 * (1 - 0.45) = 0.44
+    # 2: clinical director: 0.5 * (1 - 0.45 * 0.5) * 1.5 = 0.5 * 0.775 * 1.5 = 0.58125
+    # 3: clinical director with a good duality: 1.0 * 1.5 -> capped at 1
+    assert e.tolist() == approx([0.8, 0.44, 0.58125, 1.0])
+    # A career structure of 1 halves stigma: 0.8 * (1 - 0.25) = 0.6.
+    e = mech.effective_credibility(
+        np.array([0.8]), np.array([1.0]), 0.5, 1.0, np.ones(1), np.zeros(1, bool)
+    )
+    assert e.tolist() == approx([0.6])
+
+
+COMMITMENT = np.array([0.1, 0.6, 0.3, 0.2, 0.45])
+CONVERTED = np.array([False, False, False, True, False])
+INFLUENCE = np.array([1.0, 3.0, 1.0, 1.0, 6.0])
+
+
+def test_choose_targets_least_committed():
+    # score = 0 if c >= 0.5 else 1 + converted + 0.5 * (1 - c)
+    #   person: 0 -> 1.45, 1 -> 0 (committed), 2 -> 1.35, 3 -> 2.4 (eroded convert),
+    #           4 -> 1.275
+    cands = np.array([[0, 2, 4], [2, 3, 1], [1, 1, 1], [4, 2, 4]])
+    chosen, ok = mech.choose_targets(
+        cands, COMMITMENT, CONVERTED, INFLUENCE, 0.5, "least_committed"
+    )
+    # row 0: least committed (0); row 1: the eroded convert is revisited first (3);
+    # row 2: everyone sampled is committed, nobody chosen; row 3: 2 (1.35 > 1.275).
+    assert ok.tolist() == [True, True, False, True]
+    assert chosen[ok].tolist() == [0, 3, 2]
+
+
+def test_choose_targets_most_influential_and_ties():
+    # q = w / max w = w / 6; score = 1 + converted + 0.5 * q
+    #   person: 0 -> 1.0833, 1 -> 0 (committed), 2 -> 1.0833, 3 -> 2.0833, 4 -> 1.5
+    cands = np.array([[0, 2, 4], [2, 3, 1], [2, 0, 2], [0, 2, 0]])
+    chosen, ok = mech.choose_targets(
+        cands, COMMITMENT, CONVERTED, INFLUENCE, 0.5, "most_influential"
+    )
+    # rows 2 and 3 tie between 0 and 2: the first sampled wins.
+    assert ok.all()
+    assert chosen.tolist() == [4, 3, 2, 0]
+    chosen, ok = mech.choose_targets(
+        np.zeros((0, 3), np.int64), COMMITMENT, CONVERTED, INFLUENCE, 0.5, "least_committed"
+    )
+    assert chosen.size == 0 and ok.size == 0
+
+
+def test_conversation_effect():
+    # dc = beta * e * s * depth * r * (1 - c)
+    dc = mech.conversation_effect(
+        0.25,
+        eff_credibility=np.array([0.8, 0.5]),
+        resonance=0.5,
+        depth=np.array([1.0, 0.5]),
+        receptivity=np.array([1.0, 0.8]),
+        commitment=np.array([0.2, 0.0]),
+    )
+    # 0: 0.25 * 0.8 * 0.5 * 1.0 * 1.0 * 0.8 = 0.08
+    # 1: 0.25 * 0.5 * 0.5 * 0.5 * 0.8 * 1.0 = 0.025
+    assert dc.tolist() == approx([0.08, 0.025])
+
+
+def test_neighbour_mean_with_bounded_confidence_and_followership():
+    # Edges (influenced i, influencer j, peer weight, leader weight):
+    #   (0,1, 1, 0) (0,2, 3, 0) (0,3, 0, 1) (1,0, 1, 1) (2,0, 0.4, 0) (2,1, 1, 0)
+    rows = np.array([0, 0, 0, 1, 2, 2])
+    cols = np.array([1, 2, 3, 0, 0, 1])
+    peer = np.array([1.0, 3.0, 0.0, 1.0, 0.4, 1.0])
+    lead = np.array([0.0, 0.0, 1.0, 1.0, 0.0, 0.0])
+    ties = sp.csr_array((peer + lead, (rows, cols)), shape=(4, 4))
+    c = np.array([0.2, 0.4, 0.9, 0.1])
+    eff = np.array([0.5, 1.0, 0.8, 0.5])
+    mean, has = mech.neighbour_mean(ties, rows, peer, lead, eff, c, bound=0.3)
+    # 0: j=1 (|0.2-0.4| = 0.2, weight 1) and leader j=3 (|0.2-0.1| = 0.1, weight 1 * e_3
+    #    = 0.5); j=2 is too far (0.7): mean = (1*0.4 + 0.5*0.1) / 1.5 = 0.3
+    # 1: j=0 with weight 1 + 1 * e_0 = 1.5: mean = 0.2
+    # 2: both neighbours too far (0.7, 0.5): no like-minded neighbour, mean = own 0.9
+    # 3: no neighbours at all: own 0.1
+    assert mean.tolist() == approx([0.3, 0.2, 0.9, 0.1])
+    assert has.tolist() == [True, True, False, False]
+
+
+def test_peer_update():
+    # c' = c + mu * r * (m - c)
+    c = mech.peer_update(np.array([0.2, 0.4]), np.array([1.0, 0.5]), np.array([0.3, 0.2]), 0.1)
+    # 0: 0.2 + 0.1 * 1.0 * 0.1 = 0.21;  1: 0.4 + 0.1 * 0.5 * (-0.2) = 0.39
+    assert c.tolist() == approx([0.21, 0.39])
+
+
+def test_peer_practice_share_counts_other_clinical_colleagues():
+    microsystem = np.array([0, 0, 0, 0, 1, 1, -1, 2])
+    clinical = np.array([True, True, True, False, True, True, True, True])
+    practising = np.array([True, False, True, True, True, False, True, True])
+    share = mech.peer_practice_share(practising, microsystem, clinical, 3)
+    # microsystem 0: clinical 0, 1, 2 with 0 and 2 practising (the manager 3 does not count)
+    #   0: (2 - 1) / 2 = 0.5;  1: 2 / 2 = 1;  2: (2 - 1) / 2 = 0.5;  manager 3: 0
+    # microsystem 1: 4 practises, 5 does not:  4: 0 / 1 = 0;  5: 1 / 1 = 1
+    # 6 sits outside any microsystem: 0;  7 is alone in microsystem 2: no colleagues, 0
+    assert share.tolist() == approx([0.5, 1.0, 0.5, 0.0, 0.0, 1.0, 0.0, 0.0])
+
+
+def test_practice_is_a_threshold_on_belief_compulsion_and_peers():
+    # drive = (1 - w) * max(c, k) + w * s with w = 0.5; practise iff drive >= theta
+    prac = mech.practice(
+        commitment=np.array([0.5, 0.25, 0.0, 0.5, 0.25]),
+        compliance=np.array([0.0, 0.75, 0.0, 0.5, 0.75]),
+        peer_share=np.array([0.0, 0.0, 1.0, 0.5, 0.0]),
+        threshold=np.array([0.25, 0.5, 0.5, 0.625, 0.375]),
+        peer_weight=0.5,
+    )
+    # 0: 0.5*0.5 = 0.25 >= 0.25 (at the threshold counts)      -> True
+    # 1: 0.5*0.75 = 0.375 < 0.5                                  -> False
+    # 2: peers alone: 0.5*1 = 0.5 >= 0.5                         -> True
+    # 3: 0.5*0.5 + 0.5*0.5 = 0.5 < 0.625                         -> False
+    # 4: compliance carries: 0.5*0.75 = 0.375 >= 0.375           -> True
+    assert prac.tolist() == [True, False, True, False, True]
+
+
+def test_internalisation_where_results_show():
+    # c' = c + lambda * P * r * (1 + perf) * (1 - c), lambda = 0.1
+    c = mech.internalise(
+        np.array([0.5, 0.5, 0.5, 0.0]),
+        practising=np.array([True, True, False, True]),
+        performance=np.array([0.0, 1.0, 1.0, 0.5]),
+        receptivity=np.array([1.0, 1.0, 1.0, 0.5]),
+        rate=0.1,
+    )
+    # 0: 0.5 + 0.1 * 0.5 = 0.55
+    # 1: performance doubles the rate: 0.5 + 0.2 * 0.5 = 0.6
+    # 2: not practising: unchanged 0.5
+    # 3: 0 + 0.1 * 0.5 * 1.5 * 1 = 0.075
+    assert c.tolist() == approx([0.55, 0.6, 0.5, 0.075])
+
+
+def test_erosion():
+    # x' = x * 2^(-1/h): with h = 1 it halves each week
+    assert mech.erode(np.array([0.8, 0.0]), mech.decay_factor(1.0)).tolist() == [0.4, 0.0]
+
+
+def test_performance_follows_practice_with_a_lag():
+    # perf' = perf + (s - perf) / L with L = 4
+    perf = mech.performance_update(np.array([0.0, 0.5, 1.0]), np.array([1.0, 0.5, 0.0]), 4.0)
+    # 0: 0 + 1/4 = 0.25;  1: unchanged 0.5;  2: 1 - 1/4 = 0.75
+    assert perf.tolist() == approx([0.25, 0.5, 0.75])
+
+
+# ---------------------------------------------------------------- the week's composition
+
+
+def test_phase_by_strategy_and_week():
+    base = Params(resonance=0.5, intervention_start=2, withdrawal_week=5)
+    assert phase(base.replace(strategy="none"), 3) == (False, 0.0, 0.5, False)
+    mandate = base.replace(strategy="mandate", mandate_pressure=0.8)
+    assert phase(mandate, 1) == (False, 0.0, 0.5, False)  # before the start
+    assert phase(mandate, 2) == (True, 0.8, 0.5, False)
+    assert phase(mandate, 5) == (False, 0.0, 0.5, False)  # withdrawn at week 5
+    assert phase(mandate, 3, withdrawn=True) == (False, 0.0, 0.5, False)
+    assert phase(base.replace(strategy="persuasion"), 4) == (True, 0.0, 0.5, True)
+    # hybrid: goal pressure, resonance 0.5 + 0.4 * (1 - 0.5) = 0.7, programme time
+    hybrid = base.replace(strategy="hybrid", goal_pressure=0.15, goal_resonance_boost=0.4)
+    active, pressure, resonance, programme = phase(hybrid, 4)
+    assert (active, pressure, programme) == (True, 0.15, True)
+    assert resonance == approx(0.7)
+
+
+def test_persuasion_hours():
+    params = Params(n_directorates=1, microsystems_per_directorate=1, champion_hours=1.0)
+    org = build_organisation(params, np.random.default_rng(0))
+    s = initial_state(org, params)
+    s.leadership_time = np.zeros(org.n)
+    s.leadership_time[:3] = [1.0, 2.0, 0.0]
+    s.workload = np.full(org.n, 0.25)
+    s.champion = np.zeros(org.n, bool)
+    s.champion[2] = True
+    # paid = PAs * 4 h * (1 - workload): 1 PA -> 3 h, 2 PAs -> 6 h; the champion gets 1 h
+    assert persuasion_hours(s, params, True)[:3].tolist() == approx([3.0, 6.0, 1.0])
+    # hybrid: goal reporting takes 20%: 2.4 h and 4.8 h; the champion's hours are unpaid
+    hyb = params.replace(strategy="hybrid", goal_time_cost=0.2)
+    assert persuasion_hours(s, hyb, True)[:3].tolist() == approx([2.4, 4.8, 1.0])
+    # no programme (withdrawn): only champions carry on
+    assert persuasion_hours(s, params, False)[:3].tolist() == approx([0.0, 0.0, 1.0])
+
+
+def test_mandate_week_on_a_tiny_trust():
+    """One consultant, one (ward leader) nurse, a manager, a GM and the executive team."""
+    params = Params(
+        n_directorates=1,
+        microsystems_per_directorate=1,
+        consultants_per_microsystem=1,
+        juniors_per_microsystem=0,
+        nurses_per_microsystem=1,
+        size_heterogeneity=0.0,
+        duality_quality_mean=0.5,
+        duality_quality_sd=0.0,
+        strategy="mandate",
+        mandate_pressure=0.5,
+        hierarchy_coupling=0.5,
+        compliance_gain=0.5,
+        reactance=0.0,
+        peer_influence=0.0,
+        internalisation_rate=0.0,
+    )
+    org = build_organisation(params, np.random.default_rng(1))
+    assert org.n == 7  # consultant, ward leader, manager, GM, CEO, MD, ND
+    const = derive_constants(org, params)
+    s = initial_state(org, params)
+    s.autonomy = np.full(org.n, 0.5)
+    step(s, const, params, np.random.default_rng(2))
+    # duality factor 0.5 + 0.5 = 1 in the directorate (and 1 for the executive team)
+    # clinicians: p = 0.5 * (1 - (1 - 0.5) * 0.5) = 0.375, compliance 0.5 * 0.375 = 0.1875
+    # managers (coupling 1): p = 0.5, compliance 0.5 * 0.5 = 0.25
+    expected = np.where(org.world == World.MANAGER, 0.25, 0.1875)
+    assert s.compliance.tolist() == approx(expected.tolist())
+    # four clinicians (consultant, ward leader, medical and nursing directors) and three
+    # managers (microsystem manager, general manager, chief executive): 4*0.375 + 3*0.5
+    assert s.pressure_spent == approx(4 * 0.375 + 3 * 0.5)

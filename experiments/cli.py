@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from medlead.model.params import ParamError
 from rich.console import Console
 
 __all__ = ["CliError", "app", "command", "console", "err_console", "fail", "main", "say"]
@@ -84,7 +83,13 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (ParamError, CliError) as exc:
+        except Exception as exc:
+            # ParamError is imported here, not at module level: importing medlead.model
+            # loads Mesa (~1.5 s), which `medlead --help` should not pay for.
+            from medlead.model.params import ParamError
+
+            if not isinstance(exc, (ParamError, CliError)):
+                raise
             _report(exc.problems or [str(exc)])
             raise typer.Exit(EXIT_USAGE) from None
         except KeyboardInterrupt:
@@ -258,24 +263,45 @@ def params(
         sys.stdout.write(params_markdown())
         return
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(show_lines=False, expand=True)
-    widths = {"doc": 40, "citation": 26}
-    for col in COLUMNS:
-        table.add_column(
-            col,
-            overflow="fold",
-            ratio=widths.get(col) and widths[col] // 10,
-            no_wrap=col in ("name",),
-        )
+    table = Table(
+        title="medlead parameters (docs/params.md has the same as Markdown)",
+        title_justify="left",
+        expand=True,
+    )
+    shown = [c for c in COLUMNS if c not in ("doc", "citation")]
+    limits = {"default": 15, "allowed": 18, "unit": 12}
+    for col in shown:
+        table.add_column(col, no_wrap=col not in limits, max_width=limits.get(col))
+    table.add_column("doc [citation]", ratio=1, min_width=30)
     group = None
     for row in param_rows():
         if row["group"] != group:
             group = row["group"]
             table.add_section()
-            table.add_row(f"[bold]{group}[/bold]", *[""] * (len(COLUMNS) - 1))
-        table.add_row(*[row[c] for c in COLUMNS])
-    console.print(table)
+            table.add_row(Text(group, style="bold"))
+        doc = Text(row["doc"])
+        doc.append(f" [{row['citation']}]", style="dim")
+        table.add_row(*[row[c] for c in shown], doc)
+    if console.width >= 150:
+        console.print(table)
+        return
+    # Narrow terminal: one block per parameter instead of a table squeezed to nothing.
+    group = None
+    for row in param_rows():
+        if row["group"] != group:
+            group = row["group"]
+            console.print(Text(f"\n{group}", style="bold underline"))
+        head = Text(row["name"], style="bold")
+        head.append(f" = {row['default']}   allowed {row['allowed']}   plausible ")
+        head.append(f"{row['plausible']}   {row['unit']}   {row['role']}")
+        if row["key"]:
+            head.append("   key", style="bold")
+        console.print(head)
+        body = Text("    " + row["doc"])
+        body.append(f" [{row['citation']}]", style="dim")
+        console.print(body)
 
 
 # ------------------------------------------------------------------------ scenarios
@@ -294,7 +320,9 @@ def scenarios() -> None:
     folder = scenarios_dir()
     files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
     if not files:
-        console.print(f"no scenario files in {folder}", markup=False, highlight=False)
+        console.print(
+            f"no scenario files in {folder}", markup=False, highlight=False, soft_wrap=True
+        )
         return
     width = max(len(f.stem) for f in files)
     for f in files:
@@ -305,7 +333,9 @@ def scenarios() -> None:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             desc = f"(unreadable: {exc})"
         line = " ".join(desc.split())
-        console.print(f"{f.stem:<{width}}  {line}".rstrip(), markup=False, highlight=False)
+        console.print(
+            f"{f.stem:<{width}}  {line}".rstrip(), markup=False, highlight=False, soft_wrap=True
+        )
 
 
 # ------------------------------------------------------------------------- workshop

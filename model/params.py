@@ -650,6 +650,11 @@ class Params:
         problems = self._problems()
         if problems:
             raise ParamError(problems)
+        # A whole-number float (weeks=10.0) is valid but must be stored as an int, or
+        # array shapes and ranges built from it fail later with a TypeError.
+        for name, spec in self.specs().items():
+            if spec.integer and not isinstance(getattr(self, name), int):
+                object.__setattr__(self, name, int(getattr(self, name)))
 
     @classmethod
     def specs(cls) -> dict[str, Spec]:
@@ -725,11 +730,11 @@ class Params:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 problems.append(f"{name}={value!r} must be a number")
                 continue
+            if not math.isfinite(value):  # before int(): int(nan) and int(inf) raise
+                problems.append(f"{name}={value!r} must be finite")
+                continue
             if spec.integer and value != int(value):
                 problems.append(f"{name}={value!r} must be a whole number")
-                continue
-            if not math.isfinite(value):
-                problems.append(f"{name}={value!r} must be finite")
                 continue
             lo, hi = spec.bounds  # type: ignore[misc]
             if not lo <= value <= hi:
@@ -810,6 +815,8 @@ def _coerce(name: str, raw: Any, spec: Spec, kind: type) -> Any:
     if not isinstance(raw, (int, float)):
         raise ValueError(f"{name}={raw!r} must be a number")
     if spec.integer:
+        if not math.isfinite(raw):  # int(nan) and int(inf) would raise unclear errors
+            raise ValueError(f"{name}={raw!r} must be finite")
         if raw != int(raw):
             raise ValueError(f"{name}={raw!r} must be a whole number")
         return int(raw)

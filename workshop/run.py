@@ -1,0 +1,315 @@
+"""The workshop's run controller: models, pictures and the room's choices, without any UI.
+
+:class:`WorkshopRun` is what the Solara page drives (and what the tests drive without a
+browser): it applies :class:`~medlead.workshop.adapter.Controls` on reset, steps one or
+two models together (compare mode: the same seed, so the same hospital and, as far as
+the mechanisms allow, the same draws), withdraws the intervention on request, renders
+the pictures and writes a session code from which :func:`replay` rebuilds the run.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from medlead.model import REPORTERS, HospitalModel, Params
+from medlead.workshop.adapter import (
+    STRATEGY_LABELS,
+    WORKSHOP_PRESETS,
+    Controls,
+    slider_specs,
+    try_params,
+)
+from medlead.workshop.picture import CurvesPicture, HospitalPicture
+
+
+@dataclass
+class Lane:
+    """One model of the run (two in compare mode) with its pictures."""
+
+    strategy: str
+    params: Params
+    model: HospitalModel
+    picture: HospitalPicture
+
+
+@dataclass
+class WorkshopRun:
+    """Everything the room has chosen and the model(s) it produced.
+
+    Args:
+        controls: preset, strategy, slider changes and seed (applied now).
+        compare: a second strategy to run side by side on the same seed, or ``None``.
+    """
+
+    controls: Controls = field(default_factory=Controls)
+    compare: str | None = None
+    lanes: list[Lane] = field(default_factory=list, init=False)
+    curves: CurvesPicture | None = field(default=None, init=False)
+    withdrawn_at: int | None = field(default=None, init=False)
+    problems: list[str] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        problems = self.reset(self.controls, self.compare)
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    # ------------------------------------------------------------------ choices
+    def reset(self, controls: Controls, compare: str | None = None) -> list[str]:
+        """Apply ``controls`` (and the compare strategy) and restart at week 0.
+
+        Returns the problems in plain words; on problems the current run is kept.
+        """
+        params, problems = try_params(controls)
+        if params is None:
+            self.problems = problems
+            return problems
+        strategies = [params.strategy]
+        if compare is not None and compare != params.strategy:
+            strategies.append(compare)
+        else:
+            compare = None
+        lanes = []
+        for st in strategies:
+            p = params if st == params.strategy else params.replace(strategy=st)
+            model = HospitalModel(p, rng=controls.seed)
+            lanes.append(Lane(st, p, model, HospitalPicture(model, STRATEGY_LABELS[st])))
+        self.controls = controls
+        self.compare = compare
+        self.lanes = lanes
+        self.curves = CurvesPicture(
+            params.weeks,
+            n_runs=len(lanes),
+            labels=tuple(short_label(ln.strategy) for ln in lanes) if compare else ("",),
+        )
+        self.withdrawn_at = None
+        self.problems = []
+        return []
+
+    @property
+    def model(self) -> HospitalModel:
+        """The main model (the first lane)."""
+        return self.lanes[0].model
+
+    @property
+    def params(self) -> Params:
+        """The main model's parameters."""
+        return self.lanes[0].params
+
+    @property
+    def week(self) -> int:
+        """Weeks simulated so far."""
+        return self.model.week
+
+    @property
+    def at_end(self) -> bool:
+        """Whether the horizon is reached."""
+        return self.week >= self.params.weeks
+
+    @property
+    def can_withdraw(self) -> bool:
+        """Whether any lane's intervention is running (so withdrawing means something)."""
+        return any(ln.model.intervention_active for ln in self.lanes)
+
+    def step(self, weeks: int = 1) -> None:
+        """Advance every lane by ``weeks`` (not past the horizon)."""
+        for _ in range(weeks):
+            if self.at_end:
+                return
+            for ln in self.lanes:
+                ln.model.step()
+
+    def withdraw(self) -> bool:
+        """Withdraw the intervention now in every lane; ``False`` if nothing was running."""
+        if not self.can_withdraw:
+            return False
+        for ln in self.lanes:
+            ln.model.withdraw()
+        self.withdrawn_at = self.week
+        return True
+
+    # ------------------------------------------------------------------ outputs
+    def hospital_pngs(self) -> list[bytes]:
+        """The hospital picture of each lane, as PNG bytes."""
+        return [ln.picture.png() for ln in self.lanes]
+
+    def curves_png(self) -> bytes:
+        """The curves of every lane on shared axes, as PNG bytes."""
+        assert self.curves is not None
+        self.curves.update(
+            [ln.model.history for ln in self.lanes],
+            [ln.params.withdrawal_week for ln in self.lanes],
+            start=self.params.intervention_start,
+        )
+        return self.curves.png()
+
+    def headline(self, lane: int = 0) -> dict[str, float]:
+        """Headline numbers of one lane at the current week."""
+        h = self.lanes[lane].model.history[-1]
+        col = {k: i for i, k in enumerate(REPORTERS)}
+        return {
+            k: float(h[col[k]])
+            for k in (
+                "committed_share",
+                "compliant_share",
+                "practising_share",
+                "microsystems_improved_share",
+                "engagement_gap",
+                "champions",
+                "engagements",
+            )
+        }
+
+    def timeseries(self) -> pd.DataFrame:
+        """Every lane's weekly reporters in one tidy table (a ``strategy`` column first)."""
+        frames = []
+        for ln in self.lanes:
+            df = ln.model.timeseries()
+            df.insert(0, "strategy", ln.strategy)
+            frames.append(df)
+        return pd.concat(frames, ignore_index=True)
+
+    def csv_bytes(self) -> bytes:
+        """:meth:`timeseries` as CSV, with the session code in a comment line on top."""
+        buf = io.StringIO()
+        buf.write(f"# medlead workshop run; session code {self.session_code()}\n")
+        self.timeseries().to_csv(buf, index=False)
+        return buf.getvalue().encode()
+
+    def comparison_text(self) -> str:
+        """The difference between the lanes in words (compare mode), else one lane's story."""
+        parts = []
+        after = _after_withdrawal_week(self)
+        for ln in self.lanes:
+            h = ln.model.history
+            pr = h[-1, REPORTERS.index("practising_share")]
+            if after is not None and h.shape[0] > after:
+                pr_after = h[after, REPORTERS.index("practising_share")]
+                parts.append(
+                    f"{short_label(ln.strategy)}: {pr_after:.0%} still practising "
+                    f"{after - (self.withdrawn_at or ln.params.withdrawal_week)} weeks after "
+                    f"withdrawal"
+                )
+            else:
+                parts.append(f"{short_label(ln.strategy)}: {pr:.0%} practising at week {self.week}")
+        return "; ".join(parts) + "."
+
+    # ------------------------------------------------------------------ session code
+    def session_code(self) -> str:
+        """A short code from which :func:`replay` rebuilds this run exactly.
+
+        Form: ``<preset><strategy>[<compare>]-<seed>-<week>[-w<withdrawn>][-<slider>:<value>]``,
+        e.g. ``0pm-3-130-w60-10:0.3`` (typical Trust, persuasion vs mandate, seed 3, week
+        130, withdrawn by hand at week 60, slider 10 (stigma) at 0.3). Presets and sliders
+        are numbered in the order the app shows them.
+        """
+        c = self.controls
+        head = f"{WORKSHOP_PRESETS.index(c.preset)}{STRATEGY_CODES[self.params.strategy]}"
+        if self.compare:
+            head += STRATEGY_CODES[self.compare]
+        parts = [head, str(c.seed), str(self.week)]
+        if self.withdrawn_at is not None:
+            parts.append(f"w{self.withdrawn_at}")
+        names = [s.name for s in slider_specs()]
+        for name, value in c.sliders:
+            parts.append(f"{names.index(name)}:{_short_float(value)}")
+        return "-".join(parts)
+
+
+STRATEGY_CODES: dict[str, str] = {"none": "n", "mandate": "m", "persuasion": "p", "hybrid": "h"}
+_CODE_STRATEGY = {v: k for k, v in STRATEGY_CODES.items()}
+
+
+def short_label(strategy: str) -> str:
+    """One word per strategy, for curve labels and sentences."""
+    return {"none": "no intervention"}.get(strategy, strategy)
+
+
+def _short_float(v: float) -> float | int:
+    return int(v) if float(v).is_integer() else float(v)
+
+
+def _after_withdrawal_week(run: WorkshopRun) -> int | None:
+    """The week to read 'still practising after withdrawal': a year after, or now."""
+    w = run.withdrawn_at if run.withdrawn_at is not None else run.params.withdrawal_week
+    if run.params.strategy == "none" and run.compare in (None, "none"):
+        return None
+    if run.week <= w:
+        return None
+    return min(run.week, w + 52)
+
+
+def decode_session(code: str) -> tuple[Controls, str | None, int, int | None]:
+    """``(controls, compare, week, withdrawn_at)`` from a session code.
+
+    Raises:
+        ValueError: a short message saying what is wrong with the code.
+    """
+    parts = code.strip().split("-")
+    bad = ValueError(f"{code.strip()!r} is not a session code (it looks like 0pm-3-130-w60)")
+    if len(parts) < 3 or len(parts[0]) not in (2, 3) or not parts[0][0].isdigit():
+        raise bad
+    try:
+        preset = WORKSHOP_PRESETS[int(parts[0][0])]
+        strategies = [_CODE_STRATEGY[ch] for ch in parts[0][1:]]
+        seed, week = int(parts[1]), int(parts[2])
+        withdrawn_at = None
+        names = [s.name for s in slider_specs()]
+        sliders = {}
+        for part in parts[3:]:
+            if part.startswith("w"):
+                withdrawn_at = int(part[1:])
+            else:
+                idx, value = part.split(":")
+                sliders[names[int(idx)]] = float(value)
+    except (IndexError, KeyError, ValueError):
+        raise bad from None
+    controls = Controls(preset, strategies[0], tuple(sorted(sliders.items())), seed)
+    compare = strategies[1] if len(strategies) > 1 else None
+    return controls, compare, week, withdrawn_at
+
+
+def replay(code: str) -> WorkshopRun:
+    """Rebuild a run from its session code: same choices, same seed, same weeks, same curves.
+
+    Raises:
+        ValueError: a damaged code, or choices that are no longer valid.
+    """
+    controls, compare, week, withdrawn_at = decode_session(code)
+    run = WorkshopRun(controls, compare)
+    if withdrawn_at is not None:
+        run.step(withdrawn_at - run.week)
+        run.withdraw()
+    run.step(week - run.week)
+    return run
+
+
+def same_curves(a: WorkshopRun, b: WorkshopRun) -> bool:
+    """Whether two runs have identical weekly histories in every lane (NaN equal to NaN)."""
+    if len(a.lanes) != len(b.lanes):
+        return False
+    return all(
+        x.model.history.shape == y.model.history.shape
+        and np.array_equal(x.model.history, y.model.history, equal_nan=True)
+        for x, y in zip(a.lanes, b.lanes, strict=True)
+    )
+
+
+def percent(x: float) -> str:
+    """A share as a whole percentage (an em dash when undefined)."""
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.0%}"
+
+
+__all__ = [
+    "Lane",
+    "WorkshopRun",
+    "decode_session",
+    "percent",
+    "replay",
+    "same_curves",
+    "short_label",
+]

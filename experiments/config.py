@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+
 from medlead.model.params import ParamError, Params
 
 __all__ = [
@@ -232,19 +233,33 @@ def resolve_run_config(
     )
 
 
-def params_toml(params: Params, seed: int | None, *, header: Sequence[str] = ()) -> str:
+def params_toml(
+    params: Params,
+    seed: int | None,
+    *,
+    preset: str | None = None,
+    header: Sequence[str] = (),
+) -> str:
     """A run configuration file holding every parameter and the seed (fully resolved).
 
-    Each parameter is preceded by a comment with its unit and allowed range, so the file
-    doubles as a readable record. Values are written with ``tomli_w`` (floats as their
-    shortest round-trip representation), so loading the file back gives identical
-    ``Params`` and, with the seed, an identical run.
+    Each parameter carries a comment with its unit and allowed range, so the file doubles
+    as a readable record. Values are written with ``tomli_w`` (floats as their shortest
+    round-trip representation), so loading the file back gives identical ``Params`` and,
+    with the seed, an identical run. ``preset`` is recorded as a label only: every
+    parameter is written, so the preset's values cannot change the run.
     """
     lines = [f"# {h}" if h else "#" for h in header]
     if lines:
         lines.append("")
     if seed is not None:
-        lines += ["# root seed of the run", tomli_w.dumps({"seed": int(seed)}).strip(), ""]
+        lines += ["# root seed of the run", tomli_w.dumps({"seed": int(seed)}).strip()]
+    if preset is not None:
+        lines += [
+            "# the preset these values started from (a label: every value is below)",
+            tomli_w.dumps({"preset": preset}).strip(),
+        ]
+    if len(lines) > len(header) + 1:
+        lines.append("")
     specs = Params.specs()
     group = None
     for name, value in params.to_dict().items():

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from medlead.experiments.config import ConfigError, RunConfig, params_toml
 from medlead.model.params import Params
 
@@ -343,9 +344,9 @@ def write_run_folder(
             params_toml(
                 params,
                 seed,
+                preset=config.preset,
                 header=(
-                    f"medlead {version}: fully resolved parameters of a run "
-                    f"(preset {config.preset!r}).",
+                    f"medlead {version}: fully resolved parameters of a run.",
                     "Reproduce it with: medlead run --config params.toml",
                 ),
             ),

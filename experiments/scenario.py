@@ -1,0 +1,358 @@
+"""Scenario files: what a sweep runs, declared in TOML and validated before anything runs.
+
+A scenario names a base (a preset plus parameter values), factors that vary across
+design points (a full grid, or a list read row by row), how many replications each point
+gets, the horizon and withdrawal week, the root seed, and which outcomes and weekly
+series are kept. ``docs/experiments.md`` documents every key with an example.
+
+Validation happens in two layers, and every problem is reported at once, one line each:
+
+* the file's *structure* with pydantic (unknown keys are forbidden and answered with the
+  closest valid key; wrong types name the key);
+* parameter *values* through ``Params`` itself (the one validation shared with ``medlead
+  run`` and the workshop), for the base and for every design point.
+
+Replication ``r`` of every point is seeded with ``SeedSequence(seed, spawn_key=(r,))``,
+so all points share the same hospitals and draws for the same replication (common
+random numbers across strategies), whatever the number of workers or the order of runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from medlead.model import REPORTERS, SUMMARY_KEYS, ParamError, Params
+from medlead.model.params import PRESETS, unknown_name_message
+
+__all__ = [
+    "DEFAULT_OUTCOMES",
+    "DEFAULT_SEED",
+    "DEFAULT_TIMESERIES",
+    "SCENARIO_DIR",
+    "SEED_SCHEME",
+    "DesignPoint",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioFile",
+    "load_scenario",
+    "named_scenarios",
+    "parse_scenario",
+    "resolve_scenario",
+]
+
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+"""Where the named experiments' scenario files live (shipped with the package)."""
+
+SEED_SCHEME = "SeedSequence(seed, spawn_key=(rep,)) passed as rng to HospitalModel"
+"""How a replication's seed is derived from the root seed (recorded in every manifest)."""
+
+DEFAULT_SEED = 20261125
+DEFAULT_OUTCOMES: tuple[str, ...] = (
+    "sustained_practising_share",
+    "peak_practising_share",
+    "peak_compliant_share",
+    "committed_share",
+    "microsystems_improved_share",
+    "engagement_gap",
+)
+DEFAULT_TIMESERIES: tuple[str, ...] = (
+    "practising_share",
+    "committed_share",
+    "compliant_share",
+    "microsystems_improved_share",
+)
+PRESET_FACTOR = "preset"
+"""The one factor name that is not a parameter: vary the preset the point starts from."""
+
+
+class ScenarioError(ParamError):
+    """A problem with a scenario file (exit code 2); ``problems`` has one line each."""
+
+
+Scalar = bool | int | float | str
+
+
+class ScenarioFile(BaseModel):
+    """The structure of a scenario file (values are checked by :func:`resolve_scenario`)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str | None = Field(None, description="short name; defaults to the file name")
+    description: str = Field("", description="one line saying what the scenario asks")
+    preset: str = Field("professional", description="the preset every point starts from")
+    seed: int = Field(DEFAULT_SEED, ge=0, description="root seed (an integer >= 0)")
+    replications: int = Field(ge=1, le=100_000, description="replications per design point")
+    weeks: int | None = Field(None, description="horizon in weeks (Params.weeks)")
+    withdrawal_week: int | None = Field(None, description="week the intervention stops")
+    design: Literal["grid", "list"] = Field(
+        "grid", description="grid: every combination of factor values; list: row by row"
+    )
+    params: dict[str, Scalar] = Field(default_factory=dict, description="base parameters")
+    factors: dict[str, list[Scalar]] = Field(default_factory=dict, description="what varies")
+    outcomes: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_OUTCOMES), description="summary keys to tabulate"
+    )
+    timeseries: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_TIMESERIES),
+        description="weekly reporters stored per run (for curves)",
+    )
+    baseline: str | None = Field(
+        None, description="strategy the comparison's paired differences are taken against"
+    )
+
+    @field_validator("factors")
+    @classmethod
+    def _no_empty_factor(cls, v: dict[str, list[Scalar]]) -> dict[str, list[Scalar]]:
+        empty = [k for k, vals in v.items() if len(vals) == 0]
+        if empty:
+            raise ValueError(
+                "; ".join(f"factor {k!r} is empty: give at least one value" for k in empty)
+            )
+        return v
+
+
+@dataclass(frozen=True)
+class DesignPoint:
+    """One point of the design: its index, factor values and fully resolved parameters."""
+
+    index: int
+    factors: dict[str, Any]
+    params: Params
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario: the file's content, its text, and its resolved design points."""
+
+    spec: ScenarioFile
+    name: str
+    text: str
+    points: tuple[DesignPoint, ...]
+    source: str
+
+    @property
+    def replications(self) -> int:
+        """Replications per design point."""
+        return self.spec.replications
+
+    @property
+    def seed(self) -> int:
+        """The root seed."""
+        return self.spec.seed
+
+    @property
+    def factor_names(self) -> list[str]:
+        """Names of the factors, in file order (columns of the results table)."""
+        return list(self.spec.factors)
+
+    @property
+    def n_runs(self) -> int:
+        """Points times replications."""
+        return len(self.points) * self.replications
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the scenario's canonical content (comments and layout do not count).
+
+        Everything that changes results or their layout counts; the description does not.
+        """
+        content = self.spec.model_dump(exclude={"description"})
+        content["name"] = self.name
+        blob = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    @property
+    def weeks(self) -> int:
+        """Longest horizon over the points."""
+        return max(p.params.weeks for p in self.points)
+
+    @property
+    def baseline(self) -> str | None:
+        """Strategy for paired differences: the file's, else ``none`` when it is run."""
+        strategies = {p.params.strategy for p in self.points}
+        if self.spec.baseline is not None:
+            return self.spec.baseline
+        return "none" if "none" in strategies and len(strategies) > 1 else None
+
+
+def named_scenarios() -> dict[str, Path]:
+    """The named experiments shipped in ``experiments/scenarios/``, by name."""
+    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}
+
+
+def load_scenario(source: str | Path) -> Scenario:
+    """Load and validate a scenario from a file path or the name of a shipped scenario.
+
+    Raises:
+        ScenarioError: a missing file, a TOML syntax error, or every structure and value
+            problem, one short line each.
+    """
+    path = Path(source)
+    if not path.is_file():
+        named = named_scenarios()
+        if str(source) in named:
+            path = named[str(source)]
+        elif path.suffix == ".toml" or "/" in str(source):
+            raise ScenarioError([f"scenario file {str(source)!r} does not exist"])
+        else:
+            raise ScenarioError([unknown_name_message(str(source), list(named), "scenario")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([f"cannot read scenario file {str(path)!r}: {exc}"]) from None
+    return parse_scenario(text, name=path.stem, source=str(path))
+
+
+def parse_scenario(text: str, *, name: str = "scenario", source: str = "<text>") -> Scenario:
+    """Validate scenario ``text`` (TOML); ``name`` is used when the file sets none."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"{source}: TOML syntax error: {exc}"]) from None
+    try:
+        spec = ScenarioFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError([f"{source}: {m}" for m in _structure_problems(exc)]) from None
+    return resolve_scenario(spec, text=text, name=name, source=source)
+
+
+def resolve_scenario(
+    spec: ScenarioFile, *, text: str | None = None, name: str = "scenario", source: str = "<text>"
+) -> Scenario:
+    """Check every value through ``Params`` and expand the design into points."""
+    problems: list[str] = []
+    names = Params.names()
+    if spec.preset not in PRESETS:
+        problems.append(unknown_name_message(spec.preset, list(PRESETS), what="preset"))
+    for key in ("weeks", "withdrawal_week"):
+        if getattr(spec, key) is not None and key in spec.params:
+            problems.append(f"{key} is set twice: at the top level and in [params]")
+        if key in spec.factors and getattr(spec, key) is not None:
+            problems.append(f"{key} is set at the top level and also a factor")
+    for key in spec.params:
+        if key in spec.factors:
+            problems.append(f"{key} is both in [params] and a factor")
+    for key, values in spec.factors.items():
+        if key == PRESET_FACTOR:
+            if "preset" in spec.model_fields_set:
+                problems.append("preset is set at the top level and also a factor")
+            for v in values:
+                if v not in PRESETS:
+                    problems.append(
+                        f"[factors] {unknown_name_message(str(v), list(PRESETS), 'preset')}"
+                    )
+        elif key not in names:
+            problems.append(f"[factors] {unknown_name_message(key, names + [PRESET_FACTOR])}")
+        if len(set(map(repr, values))) != len(values):
+            problems.append(f"factor {key!r} repeats a value")
+    if spec.design == "list":
+        lengths = {k: len(v) for k, v in spec.factors.items()}
+        if len(set(lengths.values())) > 1:
+            sizes = ", ".join(f"{k}={n}" for k, n in lengths.items())
+            problems.append(f"design = 'list' needs factors of equal length (got {sizes})")
+    for key, valid, what in (
+        ("outcomes", SUMMARY_KEYS, "outcome"),
+        ("timeseries", [r for r in REPORTERS if r != "week"], "weekly reporter"),
+    ):
+        for item in getattr(spec, key):
+            if item not in valid:
+                problems.append(f"{key}: {unknown_name_message(item, list(valid), what)}")
+    if spec.baseline is not None:
+        strategies = spec.factors.get("strategy") or [spec.params.get("strategy")]
+        if spec.baseline not in strategies:
+            problems.append(f"baseline {spec.baseline!r} is not among the strategies run")
+    if problems:
+        raise ScenarioError([f"{source}: {m}" for m in problems])
+
+    base_values = dict(spec.params)
+    for key in ("weeks", "withdrawal_week"):
+        if getattr(spec, key) is not None:
+            base_values[key] = getattr(spec, key)
+    base = None
+    if spec.preset in PRESETS:
+        try:
+            base = Params.from_mapping(base_values, base=Params.preset(spec.preset))
+        except ParamError as exc:
+            problems.extend(f"[params] {m}" for m in exc.problems)
+            base = Params.preset(spec.preset)
+    if base is not None:
+        # Each factor value on its own first, so a bad value is reported once, not per point.
+        for key, values in spec.factors.items():
+            if key == PRESET_FACTOR or key not in names:
+                continue
+            for v in values:
+                try:
+                    Params.from_mapping({key: v}, base=base)
+                except ParamError as exc:
+                    problems.extend(f"[factors] {m}" for m in exc.problems)
+    if problems:
+        raise ScenarioError([f"{source}: {m}" for m in dict.fromkeys(problems)])
+    points: list[DesignPoint] = []
+    for i, combo in enumerate(_design(spec)):
+        preset = combo.get(PRESET_FACTOR, spec.preset)
+        values = {**base_values, **{k: v for k, v in combo.items() if k != PRESET_FACTOR}}
+        try:
+            params = Params.from_mapping(values, base=Params.preset(preset))
+        except ParamError as exc:
+            where = ", ".join(f"{k}={v!r}" for k, v in combo.items())
+            problems.extend(f"point {i} ({where}): {m}" for m in exc.problems)
+            continue
+        points.append(DesignPoint(index=i, factors=dict(combo), params=params))
+    if problems:
+        raise ScenarioError([f"{source}: {m}" for m in problems])
+    if text is None:
+        text = tomli_w.dumps(spec.model_dump(exclude_none=True))
+    return Scenario(
+        spec=spec, name=spec.name or name, text=text, points=tuple(points), source=source
+    )
+
+
+def _design(spec: ScenarioFile) -> list[dict[str, Any]]:
+    """Factor combinations in a fixed order (the first factor varies slowest)."""
+    keys = list(spec.factors)
+    if not keys:
+        return [{}]
+    if spec.design == "list":
+        rows = zip(*spec.factors.values(), strict=True)
+    else:
+        rows = itertools.product(*spec.factors.values())
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+_UNION_MEMBERS = ("bool", "int", "float", "str")
+
+
+def _structure_problems(exc: ValidationError) -> list[str]:
+    """One short line per pydantic error, with the closest valid key for unknown keys."""
+    fields = list(ScenarioFile.model_fields)
+    out: list[str] = []
+    seen: set[str] = set()
+    for err in exc.errors():
+        parts = [str(x) for x in err["loc"]]
+        if parts and parts[-1] in _UNION_MEMBERS and parts[0] in ("params", "factors"):
+            loc = ".".join(parts[:-1])  # one line for all members of the value union
+            if loc not in seen:
+                seen.add(loc)
+                out.append(f"{loc}: must be a number or a string (got {err.get('input')!r})")
+            continue
+        loc = ".".join(parts)
+        if err["type"] == "extra_forbidden" and len(err["loc"]) == 1:
+            out.append(unknown_name_message(str(err["loc"][0]), fields, what="key"))
+        elif err["type"] == "missing":
+            out.append(f"{loc} is missing: {ScenarioFile.model_fields[loc].description}")
+        elif err["type"] == "value_error":
+            out.append(str(err["ctx"]["error"]))
+        else:
+            value = err.get("input")
+            shown = f" (got {value!r})" if not isinstance(value, dict | list) else ""
+            out.append(f"{loc}: {err['msg'].lower()}{shown}")
+    return out

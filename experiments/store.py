@@ -1,0 +1,442 @@
+"""The results store of a sweep: atomically written Parquet parts, a manifest, DuckDB views.
+
+A sweep folder holds::
+
+    manifest.json           scenario text and hash, root seed and scheme, model version,
+                            package versions, git commit, one entry per session (command
+                            line, start, end, runs written), run counts
+    scenario.toml           a copy of the scenario file
+    runs/part-SSS-NNNNN.parquet        one row per run: keys, factors, status, error,
+                                       summary keys (the run's *commit record*)
+    timeseries/part-SSS-NNNNN.parquet  weekly series of the same runs (float32)
+
+Only the sweep's client process writes, never the workers, so a remote cluster needs no
+shared filesystem. Each part is written to ``*.parquet.tmp`` and renamed into place
+(``os.replace`` is atomic), so a killed sweep leaves whole parts or none. A part's
+timeseries file is written *before* its runs file; a run counts as stored once its runs
+part exists, and a timeseries part without its runs part (a kill in between) is deleted
+when the folder is next opened. Resume therefore never loses or duplicates a run.
+
+A folder is refused when it was made by a different scenario (content hash) or a
+different model version (the medlead version plus a hash of the model's source), or when
+another sweep holds its lock. All checks happen before anything is written.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from medlead.experiments.runfolder import (
+    environment_info,
+    git_commit,
+    package_version,
+    utc_now,
+)
+from medlead.experiments.scenario import PRESET_FACTOR, SEED_SCHEME, Scenario
+from medlead.model import SUMMARY_KEYS, ParamError, Params
+
+__all__ = [
+    "FORMAT",
+    "KEY_COLUMNS",
+    "StoreError",
+    "SweepStore",
+    "connect",
+    "model_version",
+    "read_manifest",
+    "result_columns",
+    "runs_frame",
+    "runs_schema",
+    "stored_runs",
+    "timeseries_frame",
+]
+
+FORMAT = "medlead-sweep/1"
+KEY_COLUMNS: tuple[str, ...] = ("run_id", "point", "rep", "org_seed")
+STATUS_COLUMNS: tuple[str, ...] = ("status", "error")
+TIMING_COLUMNS: tuple[str, ...] = ("seconds", "finished")
+"""Columns that vary between otherwise identical sweeps; left out of exported tables."""
+
+
+class StoreError(ParamError):
+    """A sweep folder cannot be used (exit code 2); one short line per problem."""
+
+
+def model_version() -> str:
+    """The medlead version plus a hash of the model's source (``model/`` and ``agents/``).
+
+    The package version alone does not change with every edit of a mechanism, so results
+    from different code would otherwise be mixed in one folder on resume.
+    """
+    import medlead.agents
+    import medlead.model
+
+    digest = hashlib.sha256()
+    for pkg in (medlead.model, medlead.agents):
+        root = Path(pkg.__file__).parent
+        for path in sorted(root.glob("*.py")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return f"{package_version()}+{digest.hexdigest()[:12]}"
+
+
+def _packages() -> dict[str, str]:
+    from importlib import metadata
+
+    info = environment_info()
+    info["medlead"] = package_version()
+    for dist in ("dask", "distributed", "duckdb", "pydantic"):
+        try:
+            info[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            info[dist] = "not installed"
+    return info
+
+
+def factor_type(name: str) -> pa.DataType:
+    """Arrow type of a factor column (strings for choices and presets)."""
+    if name == PRESET_FACTOR:
+        return pa.string()
+    spec = Params.specs()[name]
+    if spec.choices is not None:
+        return pa.string()
+    return pa.int64() if spec.integer else pa.float64()
+
+
+def runs_schema(scenario: Scenario) -> pa.Schema:
+    """Schema of the runs parts: keys, factors, status, summary keys, timing."""
+    fields = [
+        pa.field("run_id", pa.string()),
+        pa.field("point", pa.int32()),
+        pa.field("rep", pa.int32()),
+        pa.field("org_seed", pa.int64()),
+    ]
+    fields += [pa.field(f, factor_type(f)) for f in scenario.factor_names]
+    fields += [pa.field("status", pa.string()), pa.field("error", pa.string())]
+    fields += [pa.field(k, pa.float64()) for k in SUMMARY_KEYS]
+    fields += [pa.field("seconds", pa.float64()), pa.field("finished", pa.string())]
+    return pa.schema(fields)
+
+
+def timeseries_schema(scenario: Scenario) -> pa.Schema:
+    """Schema of the timeseries parts: run keys, week and the chosen weekly reporters."""
+    fields = [pa.field("point", pa.int32()), pa.field("rep", pa.int32())]
+    fields.append(pa.field("week", pa.int16()))
+    fields += [pa.field(c, pa.float32()) for c in scenario.spec.timeseries]
+    return pa.schema(fields)
+
+
+def result_columns(scenario_or_factors: Scenario | list[str]) -> list[str]:
+    """Columns of the exported runs table (everything but timing)."""
+    factors = (
+        scenario_or_factors.factor_names
+        if isinstance(scenario_or_factors, Scenario)
+        else list(scenario_or_factors)
+    )
+    return [*KEY_COLUMNS, *factors, *STATUS_COLUMNS, *SUMMARY_KEYS]
+
+
+def read_manifest(root: str | Path) -> dict[str, Any]:
+    """The manifest of a sweep folder.
+
+    Raises:
+        StoreError: the folder is missing or holds no readable manifest.
+    """
+    root = Path(root)
+    path = root / "manifest.json"
+    if not root.is_dir():
+        raise StoreError([f"{root} is not a folder"])
+    if not path.is_file():
+        raise StoreError([f"{root} is not a sweep folder (no manifest.json)"])
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise StoreError([f"{path} cannot be read: {exc}"]) from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise StoreError([f"{path} is not a medlead sweep manifest"])
+    return manifest
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    _write_atomic(path, (json.dumps(data, indent=2, sort_keys=False) + "\n").encode())
+
+
+def _write_table(path: Path, table: pa.Table) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+@dataclass
+class SweepStore:
+    """An open sweep folder: the lock, the manifest and the writer of parts.
+
+    Use :meth:`open`; it validates the folder before writing anything.
+    """
+
+    root: Path
+    scenario: Scenario
+    manifest: dict[str, Any]
+    session: int
+    _lock: Any = None
+    _seq: int = 0
+    written: int = 0
+    failed: int = 0
+    _schema: pa.Schema | None = field(default=None, repr=False)
+    _ts_schema: pa.Schema | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def check(cls, root: str | Path, scenario: Scenario) -> dict[str, Any] | None:
+        """Check that ``root`` can hold ``scenario``'s results; return its manifest if any.
+
+        Raises:
+            StoreError: a file, a non-empty folder that is not a sweep folder, or a
+                sweep folder of another scenario or model version.
+        """
+        root = Path(root)
+        if root.exists() and not root.is_dir():
+            raise StoreError([f"--out {root} is a file, not a folder"])
+        if not root.exists() or not any(root.iterdir()):
+            return None
+        manifest = read_manifest(root)
+        old = manifest.get("scenario", {})
+        if old.get("hash") != scenario.hash:
+            raise StoreError(
+                [
+                    f"{root} holds results of another scenario ({old.get('name')!r}, hash "
+                    f"{str(old.get('hash'))[:12]}; this one {scenario.name!r}, hash "
+                    f"{scenario.hash[:12]}): choose another --out"
+                ]
+            )
+        if manifest.get("model_version") != model_version():
+            raise StoreError(
+                [
+                    f"{root} was made by model version {manifest.get('model_version')}, not "
+                    f"{model_version()}: choose another --out"
+                ]
+            )
+        return manifest
+
+    @classmethod
+    def open(
+        cls, root: str | Path, scenario: Scenario, *, command: list[str], cluster: str = ""
+    ) -> SweepStore:
+        """Open (create or resume) a sweep folder for ``scenario`` and start a session."""
+        root = Path(root)
+        manifest = cls.check(root, scenario)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            lock = open(root / ".lock", "w")  # noqa: SIM115 - held for the whole sweep
+        except OSError as exc:
+            raise StoreError([f"cannot write to {root}: {exc.strerror or exc}"]) from None
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            raise StoreError([f"another sweep is writing to {root}"]) from None
+        (root / "runs").mkdir(exist_ok=True)
+        (root / "timeseries").mkdir(exist_ok=True)
+        _clean(root)
+        now = utc_now()
+        if manifest is None:
+            commit, dirty = git_commit()
+            manifest = {
+                "format": FORMAT,
+                "scenario": {
+                    "name": scenario.name,
+                    "hash": scenario.hash,
+                    "source": scenario.source,
+                    "text": scenario.text,
+                },
+                "seed": {"root_seed": scenario.seed, "scheme": SEED_SCHEME},
+                "model_version": model_version(),
+                "design": {
+                    "factors": scenario.factor_names,
+                    "points": len(scenario.points),
+                    "replications": scenario.replications,
+                    "runs": scenario.n_runs,
+                },
+                "packages": _packages(),
+                "git_commit": commit,
+                "git_dirty": dirty,
+                "created": now,
+                "sessions": [],
+            }
+            _write_atomic(root / "scenario.toml", scenario.text.encode())
+        for s in manifest["sessions"]:
+            if s.get("status") == "running":
+                s["status"] = "interrupted"
+        manifest["sessions"].append(
+            {
+                "command": command,
+                "cluster": cluster,
+                "started": now,
+                "ended": None,
+                "status": "running",
+                "runs_written": 0,
+            }
+        )
+        store = cls(
+            root=root,
+            scenario=scenario,
+            manifest=manifest,
+            session=len(manifest["sessions"]),
+            _lock=lock,
+            _schema=runs_schema(scenario),
+            _ts_schema=timeseries_schema(scenario),
+        )
+        store._update_counts()
+        _write_json(root / "manifest.json", manifest)
+        return store
+
+    # ------------------------------------------------------------------ state
+    def stored(self, *, include_failed: bool = True) -> set[tuple[int, int]]:
+        """``(point, rep)`` of the runs already stored (ok, and failed unless excluded)."""
+        return stored_runs(self.root, include_failed=include_failed)
+
+    def set_cluster(self, cluster: str) -> None:
+        """Record the cluster this session runs on."""
+        self.manifest["sessions"][-1]["cluster"] = cluster
+        _write_json(self.root / "manifest.json", self.manifest)
+
+    # ------------------------------------------------------------------ writing
+    def write_part(self, rows: list[dict[str, Any]], timeseries: dict[str, np.ndarray]) -> None:
+        """Write one part: the timeseries file first, then the runs file (the commit)."""
+        if not rows:
+            return
+        self._seq += 1
+        name = f"part-{self.session:03d}-{self._seq:05d}.parquet"
+        if timeseries and len(timeseries.get("point", ())):
+            ts = pa.table(
+                {f.name: pa.array(timeseries[f.name], f.type) for f in self._ts_schema},
+                schema=self._ts_schema,
+            )
+            _write_table(self.root / "timeseries" / name, ts)
+        cols = {f.name: [r.get(f.name) for r in rows] for f in self._schema}
+        table = pa.table(cols, schema=self._schema)
+        _write_table(self.root / "runs" / name, table)
+        self.written += len(rows)
+        self.failed += sum(r["status"] != "ok" for r in rows)
+
+    def close(self, status: str = "complete") -> dict[str, Any]:
+        """End the session: record its end, status and counts, and release the lock."""
+        session = self.manifest["sessions"][-1]
+        session.update(ended=utc_now(), status=status, runs_written=self.written)
+        self._update_counts()
+        _write_json(self.root / "manifest.json", self.manifest)
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+        return self.manifest
+
+    def _update_counts(self) -> None:
+        files = sorted((self.root / "runs").glob("*.parquet"))
+        ok = failed = 0
+        if files:
+            t = pq.ParquetDataset(files).read(columns=["point", "rep", "status"]).to_pandas()
+            t = t.sort_values("status", key=lambda s: s != "ok").drop_duplicates(["point", "rep"])
+            ok = int((t["status"] == "ok").sum())
+            failed = int(len(t) - ok)
+        total = self.scenario.n_runs
+        self.manifest["runs"] = {"total": total, "ok": ok, "failed": failed}
+        self.manifest["status"] = "complete" if ok + failed >= total else "incomplete"
+
+
+def stored_runs(root: str | Path, *, include_failed: bool = True) -> set[tuple[int, int]]:
+    """``(point, rep)`` of the runs stored in ``root`` (read-only; empty if none)."""
+    files = sorted((Path(root) / "runs").glob("*.parquet"))
+    if not files:
+        return set()
+    t = pq.ParquetDataset(files).read(columns=["point", "rep", "status"]).to_pandas()
+    if not include_failed:
+        t = t[t["status"] == "ok"]
+    return set(zip(t["point"].tolist(), t["rep"].tolist(), strict=True))
+
+
+def _clean(root: Path) -> None:
+    """Remove temporary files and timeseries parts whose runs part was never written."""
+    for sub in ("runs", "timeseries"):
+        for tmp in (root / sub).glob("*.tmp"):
+            tmp.unlink(missing_ok=True)
+    committed = {p.name for p in (root / "runs").glob("*.parquet")}
+    for orphan in (root / "timeseries").glob("*.parquet"):
+        if orphan.name not in committed:
+            orphan.unlink(missing_ok=True)
+    for tmp in root.glob("*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------------- queries
+def connect(root: str | Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with views over a sweep folder.
+
+    Views: ``runs`` (one row per run; a retried run's ok row wins over its failed one),
+    ``ok_runs`` (status ok) and ``timeseries`` (weekly rows of stored runs).
+    """
+    root = Path(root)
+    manifest = read_manifest(root)
+    con = duckdb.connect()
+    runs_glob = str(root / "runs" / "*.parquet")
+    ts_glob = str(root / "timeseries" / "*.parquet")
+    from medlead.experiments.scenario import parse_scenario
+
+    scenario = parse_scenario(manifest["scenario"]["text"], name=manifest["scenario"]["name"])
+    if any((root / "runs").glob("*.parquet")):
+        con.execute(
+            f"CREATE VIEW runs_all AS SELECT * FROM read_parquet('{runs_glob}', filename=true)"
+        )
+    else:
+        con.register("_empty_runs", runs_schema(scenario).empty_table())
+        con.execute("CREATE VIEW runs_all AS SELECT *, '' AS filename FROM _empty_runs")
+    con.execute(
+        "CREATE VIEW runs AS SELECT * EXCLUDE (filename) FROM runs_all QUALIFY row_number() "
+        "OVER (PARTITION BY point, rep ORDER BY (status = 'ok') DESC, filename DESC) = 1"
+    )
+    con.execute("CREATE VIEW ok_runs AS SELECT * FROM runs WHERE status = 'ok'")
+    if any((root / "timeseries").glob("*.parquet")):
+        con.execute(
+            f"CREATE VIEW timeseries AS SELECT t.* FROM read_parquet('{ts_glob}') t "
+            "SEMI JOIN ok_runs r ON t.point = r.point AND t.rep = r.rep"
+        )
+    else:
+        con.register("_empty_ts", timeseries_schema(scenario).empty_table())
+        con.execute("CREATE VIEW timeseries AS SELECT * FROM _empty_ts")
+    return con
+
+
+def runs_frame(root: str | Path, *, timing: bool = False) -> pd.DataFrame:
+    """The runs table, sorted by point and replication (timing columns only if asked)."""
+    con = connect(root)
+    df = con.execute("SELECT * FROM runs ORDER BY point, rep").df()
+    if not timing:
+        df = df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
+    return df.reset_index(drop=True)
+
+
+def timeseries_frame(root: str | Path) -> pd.DataFrame:
+    """Weekly series of the stored ok runs, sorted by point, replication and week."""
+    con = connect(root)
+    return con.execute("SELECT * FROM timeseries ORDER BY point, rep, week").df()

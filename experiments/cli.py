@@ -183,7 +183,9 @@ def run(
                 f"medlead run: preset {cfg.preset}, strategy {params.strategy}, "
                 f"seed {model.seed}, {staff:,} staff, {params.weeks} weeks"
             )
-        show_bar = not quiet and staff * params.weeks >= PROGRESS_AGENT_WEEKS
+        show_bar = (
+            not quiet and err_console.is_terminal and staff * params.weeks >= PROGRESS_AGENT_WEEKS
+        )
         summary = _run_model(model, params.weeks, show_bar)
         run_seconds = time.perf_counter() - t0
         if folder is not None:
@@ -336,6 +338,157 @@ def scenarios() -> None:
         console.print(
             f"{f.stem:<{width}}  {line}".rstrip(), markup=False, highlight=False, soft_wrap=True
         )
+
+
+# --------------------------------------------------------------------------- sweeps
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(
+        help="Scenario file (TOML), or the name of a shipped one (see `medlead scenarios`)."
+    ),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(help="Local Dask worker processes on 127.0.0.1 (default: one per CPU)."),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(help="Use an existing Dask cluster instead, e.g. tcp://HOST:8786."),
+]
+RunsPerTaskOpt = Annotated[
+    int | None,
+    typer.Option("--runs-per-task", help="Runs per Dask task (default: from the run cost)."),
+]
+RetryOpt = Annotated[
+    bool, typer.Option("--retry-failed", help="Run again the runs recorded as failed.")
+]
+
+
+def _say_sweep(res: Any) -> None:
+    done = (
+        f"{res.ran} runs in {res.seconds:.1f} s ({res.rate:.2f} runs/s)"
+        if res.ran
+        else ("nothing to run")
+    )
+    say(
+        f"{done}; {res.skipped} already stored, {res.failed} failed"
+        + (f"; {res.cluster}" if res.cluster else "")
+        + f"; results in {res.root}"
+    )
+
+
+@command()
+def sweep(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Sweep folder; rerun on it to resume.")],
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    runs_per_task: RunsPerTaskOpt = None,
+    retry_failed: RetryOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run every run of a scenario on Dask into a resumable sweep folder.
+
+    Results stream into Parquet parts with a manifest; rerunning on the same folder
+    skips the runs already stored. A folder of another scenario or model version is
+    refused. `medlead report DIR` prints the table.
+    """
+    from medlead.experiments.sweep import sweep as run_sweep
+
+    res = run_sweep(
+        scenario,
+        out,
+        workers=workers,
+        scheduler=scheduler,
+        runs_per_task_=runs_per_task,
+        retry_failed=retry_failed,
+        progress=not quiet,
+        command=_command_line(),
+    )
+    _say_sweep(res)
+
+
+@command()
+def compare(
+    scenario: ScenarioArg = "headline",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Sweep folder (default: results/<scenario name>)."),
+    ] = None,
+    replications: Annotated[
+        int | None, typer.Option(help="Replications per strategy (default: the scenario's).")
+    ] = None,
+    baseline: Annotated[
+        str | None, typer.Option(help="Strategy for the paired differences (default: none).")
+    ] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    runs_per_task: RunsPerTaskOpt = None,
+    retry_failed: RetryOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Compare the strategies on the same replications: table with 95% CIs and curves.
+
+    Runs (or resumes) the scenario with every strategy as a factor, prints the mean of
+    each outcome with its 95% CI and the paired differences from the baseline, exports
+    CSV tables and writes curves.png (means with CI bands) into the sweep folder.
+    """
+    from medlead.experiments.compare import (
+        comparison,
+        format_comparison,
+        plot_curves_ci,
+        strategy_scenario,
+        write_tables,
+    )
+    from medlead.experiments.scenario import load_scenario
+    from medlead.experiments.sweep import sweep as run_sweep
+
+    original = load_scenario(scenario)
+    sc = strategy_scenario(original, replications=replications)
+    if out is None:
+        suffix = "" if sc.hash == original.hash else f"-{sc.hash[:8]}"
+        out = Path("results") / f"{sc.name}{suffix}"
+    if baseline is not None:
+        from medlead.model import STRATEGIES
+
+        if baseline not in STRATEGIES:
+            fail(f"--baseline {baseline!r} is not one of {', '.join(STRATEGIES)}")
+    res = run_sweep(
+        sc,
+        out,
+        workers=workers,
+        scheduler=scheduler,
+        runs_per_task_=runs_per_task,
+        retry_failed=retry_failed,
+        progress=not quiet,
+        command=_command_line(),
+    )
+    _say_sweep(res)
+    cmp = comparison(out, baseline=baseline)
+    console.print(format_comparison(cmp), markup=False, highlight=False, soft_wrap=True)
+    files = write_tables(out, cmp)
+    fig = plot_curves_ci(out)
+    say("wrote " + ", ".join(str(f) for f in [*files, *([fig] if fig else [])]))
+
+
+@command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="A sweep folder.")],
+    csv: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Folder for runs.csv, table.csv, paired.csv (default: DIR)."),
+    ] = None,
+    baseline: Annotated[
+        str | None, typer.Option(help="Strategy for the paired differences (default: none).")
+    ] = None,
+) -> None:
+    """Print a sweep folder's table (means with 95% CIs, via DuckDB) and export CSV."""
+    from medlead.experiments.compare import comparison, format_comparison, write_tables
+
+    cmp = comparison(folder, baseline=baseline)
+    console.print(format_comparison(cmp), markup=False, highlight=False, soft_wrap=True)
+    files = write_tables(folder, cmp, out=csv)
+    say("wrote " + ", ".join(str(f) for f in files))
 
 
 # ------------------------------------------------------------------------- workshop

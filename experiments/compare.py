@@ -288,3 +288,26 @@ def plot_curves_ci(root: str | Path, path: str | Path | None = None) -> Path | N
     fig.savefig(tmp, format="png")
     tmp.replace(dest)
     return dest
+
+
+def strategy_scenario(scenario: Scenario, *, replications: int | None = None) -> Scenario:
+    """``scenario`` with every strategy as a factor (if it has none) and ``replications``.
+
+    ``medlead compare`` runs this: the strategies on the same replications (common
+    random numbers), whatever else the scenario fixes or varies.
+    """
+    from medlead.experiments.scenario import resolve_scenario
+    from medlead.model import STRATEGIES
+
+    spec = scenario.spec
+    update: dict[str, Any] = {}
+    if replications is not None and replications != spec.replications:
+        update["replications"] = replications
+    if "strategy" not in spec.factors:
+        update["factors"] = {"strategy": list(STRATEGIES), **spec.factors}
+        update["params"] = {k: v for k, v in spec.params.items() if k != "strategy"}
+    if not update:
+        return scenario
+    new = spec.model_copy(update=update)
+    changed = resolve_scenario(new, name=scenario.name, source=scenario.source)
+    return changed

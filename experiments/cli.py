@@ -22,6 +22,7 @@ import functools
 import importlib.util
 import os
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -545,6 +546,12 @@ def workshop(
     )
     say(shlex.join(cmd))
     proc = subprocess.Popen(cmd, env=env)
+
+    def _stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    # SIGTERM (e.g. from a process manager) stops the server too, not only Ctrl+C.
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
         code = proc.wait()
     except KeyboardInterrupt:
@@ -554,6 +561,8 @@ def workshop(
         except subprocess.TimeoutExpired:
             proc.kill()
         return
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if code != 0:
         raise typer.Exit(code)
 

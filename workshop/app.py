@@ -1,0 +1,405 @@
+"""The workshop app: ``solara run medlead.workshop.app`` (or ``medlead workshop``).
+
+A facilitator projects this in a room of clinicians and managers. The page shows the
+hospital (microsystems grouped by directorate, management above), the curves over time
+and big headline numbers; the controls choose a hospital (preset), a strategy, the key
+levers and the seed, and step, play, pause, reset and withdraw the intervention.
+Choosing a hospital, a strategy or a seed restarts the run at week 0; slider changes
+wait for Reset, so nobody is surprised mid-run. The pictures are plain PNGs rendered by
+:mod:`medlead.workshop.picture`, so nothing needs a CDN (see ``workshop/README.md``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+
+import markdown
+import solara
+import solara.lab
+
+from medlead.workshop.adapter import (
+    PRESET_LABELS,
+    STRATEGY_LABELS,
+    WORKSHOP_PRESETS,
+    Controls,
+    preset_description,
+    slider_specs,
+    slider_values,
+    try_params,
+)
+from medlead.workshop.explain import explain
+from medlead.workshop.run import WorkshopRun, percent, replay, short_label
+
+SPEEDS: dict[str, float] = {"slow": 1.0, "medium": 0.35, "fast": 0.1, "fastest": 0.0}
+
+CSS = """
+.v-application, .v-application .body-1, .v-application .body-2 { font-size: 18px !important; }
+.ml-title { font-size: 30px; font-weight: 700; margin: 0; }
+.ml-status { font-size: 24px; font-weight: 600; }
+.ml-week { font-size: 30px; font-weight: 800; }
+.ml-kpi { border: 2px solid #444 !important; border-radius: 8px; padding: 2px 12px !important;
+          min-width: 118px; background: #f7f7f7; }
+.ml-kpi-value { font-size: 30px; font-weight: 800; line-height: 1.15; }
+.ml-kpi-label { font-size: 15px; color: #222; line-height: 1.2; }
+.ml-btn.v-btn { font-size: 18px !important; height: 48px !important; text-transform: none; }
+.ml-help { font-size: 14px; color: #333; margin: -6px 0 8px 0; }
+.ml-pending { background: #fff3cd; border: 2px solid #8a6d00; padding: 6px 10px;
+              border-radius: 6px; }
+.ml-compare-text { font-size: 22px; font-weight: 600; }
+.ml-explain h3 { font-size: 22px; margin-top: 6px; }
+.ml-explain p, .ml-explain li { font-size: 18px; }
+.v-slider__thumb-label { font-size: 14px; }
+.ml-side-heading { font-size: 22px; font-weight: 700; margin-top: 10px; display: block; }
+"""
+
+
+def _bump(set_tick) -> None:
+    set_tick(lambda t: t + 1)
+
+
+@solara.component
+def Kpi(label: str, value: str, classes: str = ""):
+    """One big headline number."""
+    with solara.Column(gap="0px", classes=["ml-kpi", classes]):
+        solara.Text(value, classes=["ml-kpi-value"])
+        solara.Text(label, classes=["ml-kpi-label"])
+
+
+@solara.component
+def Md(text: str):
+    """Markdown rendered on the server (solara.Markdown would fetch KaTeX from a CDN)."""
+    html = solara.use_memo(lambda: markdown.markdown(text), [text])
+    solara.HTML(tag="div", unsafe_innerHTML=html)
+
+
+@solara.component
+def Download(data, filename: str, label: str, cls: str):
+    """A download button (FileDownload takes no CSS classes, so wrap it)."""
+    with solara.Column(gap="0px", classes=[cls]):
+        solara.FileDownload(data, filename=filename, label=label)
+
+
+@solara.component
+def Headline(run: WorkshopRun, lane: int):
+    """The week's headline numbers of one lane."""
+    h = run.headline(lane)
+    gap = h["engagement_gap"]
+    with solara.Row(gap="10px", style={"flex-wrap": "wrap"}):
+        Kpi("committed", percent(h["committed_share"]), "ml-kpi-committed")
+        Kpi("compliant", percent(h["compliant_share"]))
+        Kpi("practising", percent(h["practising_share"]), "ml-kpi-practising")
+        Kpi("microsystems improved", percent(h["microsystems_improved_share"]))
+        Kpi("engagement gap", "—" if gap != gap else f"{gap:+.2f}")
+        Kpi("champions", f"{h['champions']:.0f}")
+        Kpi("conversations under way", f"{h['engagements']:.0f}")
+
+
+@solara.component
+def Levers(pending: Controls, set_pending, disabled: bool):
+    """The key levers of Params as sliders, with each field's doc as help."""
+    try:
+        from medlead.model import Params
+
+        base = Params.preset(pending.preset)
+    except Exception:  # noqa: BLE001 - presets are fixed; never fail the page
+        return solara.Error("This hospital preset cannot be loaded.")
+    values = slider_values(base)
+    values.update(dict(pending.sliders))
+    for spec in slider_specs():
+
+        def on_value(v, name=spec.name):
+            set_pending(pending.with_slider(name, v))
+
+        with (
+            solara.Tooltip(spec.help),
+            solara.Column(gap="0px", classes=[f"ml-slider-{spec.name}"]),
+        ):
+            solara.SliderFloat(
+                spec.label,
+                value=values[spec.name],
+                min=spec.min,
+                max=spec.max,
+                step=spec.step,
+                on_value=on_value,
+                thumb_label=True,
+                disabled=disabled,
+            )
+        solara.Text(spec.help.split(" Unit:")[0], classes=["ml-help"])
+
+
+@solara.component
+def Page():
+    """The workshop page."""
+    run: WorkshopRun = solara.use_memo(lambda: WorkshopRun(Controls(seed=1)), [])
+    tick, set_tick = solara.use_state(0)
+    pending, set_pending = solara.use_state(run.controls)
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive("medium")
+    problems, set_problems = solara.use_state([])
+    code_input, set_code_input = solara.use_state("")
+    fullscreen = solara.use_reactive(False)
+    timing = solara.use_ref(0.0)
+
+    def restart(controls: Controls, compare: str | None = run.compare) -> None:
+        playing.set(False)
+        found = run.reset(controls, compare)
+        set_problems(found)
+        if not found:
+            set_pending(run.controls)
+        _bump(set_tick)
+
+    def do_step() -> None:
+        if run.at_end:
+            playing.set(False)
+            return
+        t0 = time.perf_counter()
+        run.step()
+        run.hospital_pngs()
+        timing.current = (time.perf_counter() - t0) * 1000.0
+        _bump(set_tick)
+
+    def toggle_play() -> None:
+        playing.set(not playing.value and not run.at_end)
+
+    async def play_loop():
+        while playing.value:
+            do_step()
+            if run.at_end:
+                playing.set(False)
+                break
+            await asyncio.sleep(max(0.02, SPEEDS[speed.value]))
+
+    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=False)
+
+    def withdraw() -> None:
+        run.withdraw()
+        _bump(set_tick)
+
+    def load_code() -> None:
+        try:
+            new = replay(code_input)
+        except ValueError as exc:
+            set_problems([str(exc)])
+            return
+        playing.set(False)
+        run.reset(new.controls, new.compare)
+        if new.withdrawn_at is not None:
+            run.step(new.withdrawn_at - run.week)
+            run.withdraw()
+        run.step(new.week - run.week)
+        set_pending(run.controls)
+        set_problems([])
+        _bump(set_tick)
+
+    hospital_pngs = solara.use_memo(run.hospital_pngs, [tick])
+    curves_png = solara.use_memo(run.curves_png, [tick])
+    pending_params, pending_problems = try_params(pending)
+    changed = pending != run.controls
+
+    solara.Style(CSS)
+    solara.Title("medlead workshop")
+
+    if not fullscreen.value:
+        with solara.Sidebar():
+            solara.Text("The hospital", classes=["ml-side-heading"])
+            solara.Select(
+                "Hospital",
+                value=PRESET_LABELS[run.controls.preset],
+                values=[PRESET_LABELS[p] for p in WORKSHOP_PRESETS],
+                on_value=lambda label: restart(
+                    Controls(
+                        preset={v: k for k, v in PRESET_LABELS.items()}[label],
+                        seed=run.controls.seed,
+                    )
+                ),
+                classes=["ml-preset"],
+            )
+            solara.Text(preset_description(run.controls.preset), classes=["ml-help"])
+            with solara.Row(gap="8px", style={"align-items": "center"}):
+                solara.InputInt(
+                    "Seed (same seed = same hospital)",
+                    value=run.controls.seed,
+                    on_value=lambda s: restart(
+                        Controls(pending.preset, pending.strategy, pending.sliders, max(0, int(s)))
+                    ),
+                    classes=["ml-seed"],
+                )
+                solara.Button(
+                    "New seed",
+                    on_click=lambda: restart(
+                        Controls(
+                            pending.preset,
+                            pending.strategy,
+                            pending.sliders,
+                            random.randint(1, 9999),
+                        )
+                    ),
+                    classes=["ml-new-seed"],
+                )
+            solara.Text("Levers", classes=["ml-side-heading"])
+            solara.Text(
+                "Slider changes take effect when you press Reset. Hover for the source.",
+                classes=["ml-help"],
+            )
+            if changed:
+                with solara.Column(classes=["ml-pending"]):
+                    n = len(set(pending.sliders) ^ set(run.controls.sliders))
+                    solara.Text(f"{n} change(s) waiting: press Reset to apply them.")
+            for p in pending_problems:
+                solara.Error(p, classes=["ml-problem"])
+            solara.Button(
+                "Reset sliders to the hospital's values",
+                on_click=lambda: set_pending(
+                    Controls(run.controls.preset, run.controls.strategy, (), run.controls.seed)
+                ),
+                text=True,
+            )
+            Levers(pending, set_pending, disabled=False)
+            solara.Text("Session code", classes=["ml-side-heading"])
+            solara.Text(
+                "Write this down to replay the room's choices exactly.", classes=["ml-help"]
+            )
+            solara.Text(run.session_code(), classes=["ml-session-code"])
+            solara.InputText(
+                "Replay a session code",
+                value=code_input,
+                on_value=set_code_input,
+                classes=["ml-code-input"],
+            )
+            solara.Button("Replay", on_click=load_code, classes=["ml-replay"])
+
+    with solara.Column(gap="10px", style={"padding": "4px 12px"}):
+        with solara.Row(gap="14px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Text(f"Week {run.week} of {run.params.weeks}", classes=["ml-week"])
+            solara.Text(_status(run), classes=["ml-status"])
+        with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Text("Strategy:", classes=["ml-status"])
+            solara.ToggleButtonsSingle(
+                value=run.params.strategy,
+                values=[],
+                children=[
+                    solara.Button(
+                        STRATEGY_LABELS[s], value=s, classes=["ml-btn", f"ml-strategy-{s}"]
+                    )
+                    for s in STRATEGY_LABELS
+                ],
+                on_value=lambda s: restart(
+                    Controls(pending.preset, s, pending.sliders, pending.seed), run.compare
+                ),
+            )
+            solara.Text("Compare with:", classes=["ml-status"])
+            solara.Select(
+                "second strategy (same seed)",
+                value=STRATEGY_LABELS[run.compare] if run.compare else "(nothing)",
+                values=["(nothing)"]
+                + [STRATEGY_LABELS[s] for s in STRATEGY_LABELS if s != run.params.strategy],
+                on_value=lambda label: restart(
+                    run.controls, {v: k for k, v in STRATEGY_LABELS.items()}.get(label)
+                ),
+                classes=["ml-compare"],
+                style={"max-width": "380px"},
+            )
+        with solara.Row(gap="10px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Button(
+                "Step one week",
+                on_click=do_step,
+                disabled=run.at_end or playing.value,
+                icon_name="mdi-step-forward",
+                classes=["ml-btn", "ml-step"],
+                color="primary",
+            )
+            solara.Button(
+                "Pause" if playing.value else "Play",
+                on_click=toggle_play,
+                disabled=run.at_end and not playing.value,
+                icon_name="mdi-pause" if playing.value else "mdi-play",
+                classes=["ml-btn", "ml-pause" if playing.value else "ml-play"],
+                color="primary",
+            )
+            solara.Button(
+                "Reset" + (" (apply changes)" if changed else ""),
+                on_click=lambda: restart(pending),
+                icon_name="mdi-restart",
+                classes=["ml-btn", "ml-reset"],
+                color="warning" if changed else None,
+            )
+            solara.ToggleButtonsSingle(
+                value=speed.value, values=list(SPEEDS), on_value=speed.set, classes=["ml-speed"]
+            )
+            solara.Button(
+                "Withdraw the intervention now",
+                on_click=withdraw,
+                disabled=not run.can_withdraw,
+                icon_name="mdi-hand-back-left",
+                classes=["ml-btn", "ml-withdraw"],
+                color="error",
+            )
+            solara.Button(
+                "Exit full screen" if fullscreen.value else "Full screen",
+                on_click=lambda: fullscreen.set(not fullscreen.value),
+                icon_name="mdi-fullscreen-exit" if fullscreen.value else "mdi-fullscreen",
+                classes=["ml-btn", "ml-fullscreen"],
+                text=True,
+            )
+        for p in problems:
+            solara.Error(p, classes=["ml-problem"])
+
+        compare = len(run.lanes) > 1
+        if compare:
+            solara.Text(run.comparison_text(), classes=["ml-compare-text"])
+            with solara.Columns([1, 1]):
+                for i, ln in enumerate(run.lanes):
+                    with solara.Column(gap="6px"):
+                        solara.Text(STRATEGY_LABELS[ln.strategy], classes=["ml-status"])
+                        Headline(run, i)
+                        solara.Image(hospital_pngs[i], width="100%", classes=[f"ml-hospital-{i}"])
+        else:
+            Headline(run, 0)
+            solara.Image(hospital_pngs[0], width="100%", classes=["ml-hospital-0"])
+        solara.Image(curves_png, width="100%", classes=["ml-curves"])
+        if not fullscreen.value:
+            with solara.Row(gap="10px", style={"flex-wrap": "wrap", "align-items": "center"}):
+                Download(
+                    lambda: run.lanes[0].picture.export_png(),
+                    filename=f"medlead-hospital-week{run.week}.png",
+                    label="Download the picture (PNG)",
+                    cls="ml-export-png",
+                )
+                Download(
+                    lambda: run.curves.export_png(),
+                    filename=f"medlead-curves-week{run.week}.png",
+                    label="Download the curves (PNG)",
+                    cls="ml-export-curves",
+                )
+                Download(
+                    run.csv_bytes,
+                    filename=f"medlead-run-{run.session_code()}.csv",
+                    label="Download the data (CSV)",
+                    cls="ml-export-csv",
+                )
+            with solara.Column(classes=["ml-explain"]):
+                Md(explain(run.controls.preset, run.params.strategy))
+            solara.Text(
+                f"Step + redraw: {timing.current:.0f} ms · seed {run.controls.seed} · "
+                f"session code {run.session_code()}",
+                classes=["ml-help", "ml-footer"],
+            )
+    del pending_params, tick
+
+
+def _status(run: WorkshopRun) -> str:
+    from medlead.workshop.picture import status_text
+
+    base = status_text(run.model)
+    if len(run.lanes) > 1:
+        base = " vs ".join(short_label(ln.strategy) for ln in run.lanes) + " · " + base
+    if run.withdrawn_at is not None:
+        base += f" (withdrawn by hand at week {run.withdrawn_at})"
+    if run.at_end:
+        base += " · end of the run"
+    return base
+
+
+__all__ = ["Page"]

@@ -270,9 +270,6 @@ def resolve_scenario(
         strategies = spec.factors.get("strategy") or [spec.params.get("strategy")]
         if spec.baseline not in strategies:
             problems.append(f"baseline {spec.baseline!r} is not among the strategies run")
-    if problems:
-        raise ScenarioError([f"{source}: {m}" for m in problems])
-
     base_values = dict(spec.params)
     for key in ("weeks", "withdrawal_week"):
         if getattr(spec, key) is not None:

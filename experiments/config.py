@@ -126,6 +126,9 @@ def _check_seed(value: Any, where: str) -> tuple[int | None, list[str]]:
         return None, [f"{where}seed={value!r} must be a whole number >= 0"]
     if value < 0:
         return None, [f"{where}seed={value} must be >= 0"]
+    if value >= 2**63:
+        # TOML integers are 64-bit: a larger seed could not be written to params.toml.
+        return None, [f"{where}seed={value} must be below 2**63"]
     return value, []
 
 

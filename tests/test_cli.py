@@ -175,6 +175,7 @@ ERROR_CASES = {
     "bad strategy": (["--strategy", "bribery"], "strategy='bribery' is not one of"),
     "zero weeks": (["--weeks", "0"], "weeks=0 is outside the allowed range"),
     "negative seed": (["--seed", "-3"], "seed=-3 must be >= 0"),
+    "huge seed": (["--seed", str(2**64)], "must be below 2**63"),
     "missing config": (["--config", "nowhere.toml"], "nowhere.toml: no such file"),
     "cross-field": (
         ["--set", "intervention_start=50", "--set", "withdrawal_week=10"],

@@ -417,9 +417,11 @@ def connect(root: str | Path) -> duckdb.DuckDBPyConnection:
     )
     con.execute("CREATE VIEW ok_runs AS SELECT * FROM runs WHERE status = 'ok'")
     if any((root / "timeseries").glob("*.parquet")):
+        # Only parts whose runs part exists (a kill between the two leaves an orphan).
         con.execute(
-            f"CREATE VIEW timeseries AS SELECT t.* FROM read_parquet('{ts_glob}') t "
-            "SEMI JOIN ok_runs r ON t.point = r.point AND t.rep = r.rep"
+            f"CREATE VIEW timeseries AS SELECT t.* EXCLUDE (filename) FROM read_parquet("
+            f"'{ts_glob}', filename=true) t WHERE parse_filename(t.filename) IN "
+            "(SELECT parse_filename(filename) FROM runs_all)"
         )
     else:
         con.register("_empty_ts", timeseries_schema(scenario).empty_table())

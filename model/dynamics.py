@@ -11,9 +11,10 @@ same seed share the champion draws and, while their states agree, everything els
 from __future__ import annotations
 
 import numpy as np
+
 from medlead.model import mechanisms as mech
 from medlead.model.params import Params
-from medlead.model.state import Constants, State
+from medlead.model.state import Constants, State, with_indices
 
 PROGRAMME_STRATEGIES = ("persuasion", "hybrid")
 
@@ -53,10 +54,23 @@ def persuasion_hours(state: State, params: Params, programme: bool) -> np.ndarra
     return np.maximum(paid, params.champion_hours * state.champion)
 
 
+def practising_per_microsystem(practising: np.ndarray, const: Constants) -> np.ndarray:
+    """Number of clinical staff practising in each microsystem."""
+    return np.bincount(const.in_ms_ms, weights=practising[const.in_ms_idx], minlength=const.n_ms)
+
+
 def step(state: State, const: Constants, params: Params, rng: np.random.Generator) -> State:
-    """Advance ``state`` by one week in place and return it."""
+    """Advance ``state`` by one week in place and return it.
+
+    Performance notes (docs/performance.md): masks and index arrays that do not change
+    during a run come precomputed in ``const`` (:func:`~medlead.model.state.with_indices`),
+    the neighbour mean reuses its edge buffers, and the peer-practice share is computed
+    from one bincount over the microsystems' clinical members. Every value is the same
+    to the last bit as the plain composition of the mechanisms (tests/test_golden.py).
+    """
     pr = params
     s = state
+    const = with_indices(const)
     cut = pr.committed_cutoff
     _, pressure, resonance, programme = phase(pr, s.week, s.withdrawn)
 
@@ -125,8 +139,8 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
     )
     s.leadership_hours += float(used)
     if programme and pr.top_reinforcement > 0:
-        lead = const.is_leader
-        c = np.where(lead, c + pr.top_reinforcement * (1.0 - c), c)
+        li = const.leader_idx
+        c[li] = c[li] + pr.top_reinforcement * (1.0 - c[li])
 
     # 4. Peer influence and followership
     mean, _ = mech.neighbour_mean(
@@ -137,15 +151,25 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
         eff,
         c,
         pr.confidence_bound,
+        const.edge_work,
     )
     c = mech.peer_update(c, s.receptivity, mean, pr.peer_influence)
 
-    # 5. Practice (complex contagion on last week's practice)
-    share = mech.peer_practice_share(s.practising, const.microsystem, const.clinical, const.n_ms)
+    # 5. Practice (complex contagion on last week's practice): the share of a person's
+    # *other* clinical microsystem colleagues practising (mech.peer_practice_share).
+    idx = const.in_ms_idx
+    count = practising_per_microsystem(s.practising, const)
+    share = np.zeros(const.n)
+    others = const.ms_others[idx]
+    share[idx] = np.where(
+        others > 0,
+        (count[const.in_ms_ms] - s.practising[idx]) / np.maximum(others, 1.0),
+        0.0,
+    )
     s.practising = mech.practice(c, s.compliance, share, const.threshold, pr.peer_practice_weight)
 
     # 6. Internalisation, where results show
-    perf_i = np.where(const.microsystem >= 0, s.performance[const.ms_index], 0.0)
+    perf_i = np.where(const.has_ms, s.performance[const.ms_index], 0.0)
     c = mech.internalise(c, s.practising, perf_i, s.receptivity, pr.internalisation_rate)
 
     # 7. Erosion (compliance erodes in step 1, once pressure eases)
@@ -154,11 +178,9 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
     s.receptivity = np.clip(s.receptivity, 0.0, 1.0)
 
     # 8. Microsystem improvement
-    in_ms = (const.microsystem >= 0) & const.clinical
-    cnt = np.bincount(
-        const.microsystem[in_ms], weights=s.practising[in_ms].astype(float), minlength=const.n_ms
+    ms_share = practising_per_microsystem(s.practising, const) / np.maximum(
+        const.ms_clinical_size, 1.0
     )
-    ms_share = cnt / np.maximum(const.ms_clinical_size, 1.0)
     s.performance = np.clip(
         mech.performance_update(s.performance, ms_share, pr.improvement_lag), 0.0, 1.0
     )

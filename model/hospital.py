@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+import types
 from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
+
 from medlead.agents import Doctor, Manager, Nurse, StaffAgent
 from medlead.model import dynamics
 from medlead.model.organisation import Leader, Organisation, Role, World, build_organisation
@@ -92,7 +96,7 @@ class HospitalModel(mesa.Model):
         self._n_rows = 0
         self.record_agents = record_agents
         self._agent_history: dict[str, list[np.ndarray]] = {k: [] for k in RECORDED_AGENT_STATE}
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = WeeklyCollector(
             model_reporters={name: _reader(name) for name in REPORTERS}
         )
         self._collect()
@@ -192,6 +196,45 @@ class HospitalModel(mesa.Model):
     def leadership_role_name(self, i: int) -> str:
         """Leadership role of person ``i``."""
         return Leader(int(self.organisation.leader[i])).name.lower()
+
+
+class WeeklyCollector(mesa.DataCollector):
+    """Mesa's ``DataCollector`` of the weekly reporters, without per-value overhead.
+
+    Mesa's ``collect`` calls every reporter and deep-copies its value, 33 times a week;
+    in a small Trust that cost as much as the mechanisms (docs/performance.md). The
+    model has already computed the week's row of floats, which are immutable, so this
+    appends them to the same ``model_vars`` lists; reporters added by hand afterwards
+    still go through Mesa's own path.
+    """
+
+    def collect(self, model: HospitalModel) -> None:
+        """Append this week's row (and anything Mesa's collector would record)."""
+        row = model._row
+        self._collection_steps.append(model.time)
+        for name, values in self.model_vars.items():
+            if name in row:
+                values.append(row[name])
+            else:
+                values.append(copy.deepcopy(_call(self.model_reporters[name], model)))
+        if self.agent_reporters or self.agenttype_reporters:
+            reporters = self.model_reporters
+            self.model_reporters = {}
+            try:
+                super().collect(model)
+            finally:
+                self.model_reporters = reporters
+
+
+def _call(reporter: Any, model: HospitalModel) -> Any:
+    """Evaluate a model reporter the way Mesa's ``DataCollector.collect`` does."""
+    if isinstance(reporter, types.LambdaType | functools.partial):
+        return reporter(model)
+    if isinstance(reporter, str):
+        return getattr(model, reporter, None)
+    if isinstance(reporter, list):
+        return reporter[0](*reporter[1])
+    return reporter()
 
 
 def _reader(name: str):

@@ -8,7 +8,8 @@ every column.
 from __future__ import annotations
 
 import numpy as np
-from medlead.model.state import Constants, State
+
+from medlead.model.state import Constants, State, with_indices
 
 STATES: tuple[str, ...] = ("committed", "compliant", "practising")
 ROLES: tuple[str, ...] = ("consultant", "junior", "nurse", "manager")
@@ -54,8 +55,14 @@ SUMMARY_KEYS: tuple[str, ...] = (
 ) + tuple(f"{st}_share_{r}" for st in STATES for r in ROLES)
 
 
-def _mean(x: np.ndarray, mask: np.ndarray) -> float:
-    return float(x[mask].mean()) if mask.any() else float("nan")
+def _share(flag: np.ndarray, idx: np.ndarray) -> float:
+    """Share of ``flag`` over the people ``idx`` (``flag[idx].mean()``, exactly)."""
+    return np.count_nonzero(flag[idx]) / idx.size if idx.size else float("nan")
+
+
+def _avg(x: np.ndarray, idx: np.ndarray) -> float:
+    """Mean of ``x`` over the people ``idx`` (same elements, same order as a mask)."""
+    return float(x[idx].mean()) if idx.size else float("nan")
 
 
 def weekly_row(state: State, const: Constants, cutoff: float, active: bool) -> dict[str, float]:
@@ -66,38 +73,43 @@ def weekly_row(state: State, const: Constants, cutoff: float, active: bool) -> d
     ``microsystem_variation`` = standard deviation across microsystems of the share of
     clinical staff practising; ``microsystems_flipped_share`` = share of microsystems
     with under 10% or over 90% practising (all-or-nothing flips).
+
+    Runs every week, so it gathers with the precomputed index arrays of ``const`` rather
+    than boolean masks; each value equals the masked mean to the last bit.
     """
+    const = with_indices(const)
     c, k, pr = state.commitment, state.compliance, state.practising
-    clin = const.clinical
+    clin = const.clinical_idx
     committed = c >= cutoff
     compliant = k >= cutoff
-    in_ms = (const.microsystem >= 0) & clin
+    c_clin = c[clin]
     ms_share = np.bincount(
-        const.microsystem[in_ms], weights=pr[in_ms].astype(float), minlength=const.n_ms
+        const.in_ms_ms, weights=pr[const.in_ms_idx], minlength=const.n_ms
     ) / np.maximum(const.ms_clinical_size, 1.0)
-    q10, q50, q90 = np.quantile(c[clin], [0.1, 0.5, 0.9])
+    q10, q50, q90 = np.quantile(c_clin, [0.1, 0.5, 0.9]) if clin.size else [np.nan] * 3
+    leaders, followers = const.leader_idx, const.follower_idx
     row = {
         "week": float(state.week),
-        "committed_share": _mean(committed, clin),
-        "compliant_share": _mean(compliant, clin),
-        "practising_share": _mean(pr, clin),
-        "compliant_not_committed_share": _mean(compliant & ~committed, clin),
-        "mean_commitment": _mean(c, clin),
-        "mean_compliance": _mean(k, clin),
+        "committed_share": _share(committed, clin),
+        "compliant_share": _share(compliant, clin),
+        "practising_share": _share(pr, clin),
+        "compliant_not_committed_share": _share(compliant & ~committed, clin),
+        "mean_commitment": float(c_clin.mean()) if clin.size else float("nan"),
+        "mean_compliance": _avg(k, clin),
         "commitment_p10": float(q10),
         "commitment_p50": float(q50),
         "commitment_p90": float(q90),
-        "mean_receptivity": _mean(state.receptivity, clin),
+        "mean_receptivity": _avg(state.receptivity, clin),
         "microsystems_improved_share": float((state.performance >= cutoff).mean()),
         "microsystem_variation": float(ms_share.std()),
         "microsystems_flipped_share": float(((ms_share < 0.1) | (ms_share > 0.9)).mean()),
         "engagement_gap": (
-            _mean(c, const.is_leader) - _mean(c, const.follower)
-            if const.is_leader.any() and const.follower.any()
+            _avg(c, leaders) - _avg(c, followers)
+            if leaders.size and followers.size
             else float("nan")
         ),
-        "champions": float(state.champion.sum()),
-        "engagements": float((state.target >= 0).sum()),
+        "champions": float(np.count_nonzero(state.champion)),
+        "engagements": float(np.count_nonzero(state.target >= 0)),
         "pressure": float(state.pressure),
         "leadership_hours": float(state.leadership_hours),
         "management_pressure_spent": float(state.pressure_spent),
@@ -105,7 +117,7 @@ def weekly_row(state: State, const: Constants, cutoff: float, active: bool) -> d
     }
     for name, flag in (("committed", committed), ("compliant", compliant), ("practising", pr)):
         for role in ROLES:
-            row[f"{name}_share_{role}"] = _mean(flag, const.role_masks[role])
+            row[f"{name}_share_{role}"] = _share(flag, const.role_idx[role])
     return row
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from medlead.model.mechanisms import decay_factor
+
+from medlead.model.mechanisms import EdgeWork, decay_factor
 from medlead.model.organisation import TIME_FACTOR, Leader, Organisation, World
 from medlead.model.params import Params
 
@@ -120,6 +121,46 @@ class Constants:
     compliance_decay: float
     commitment_decay: float
     recovery: float
+    # Index arrays and counts derived from the masks above, so the weekly step and the
+    # reporters gather with integer indices instead of rebuilding boolean masks every
+    # week (see docs/performance.md). ``None`` in a hand-built Constants: then
+    # :func:`with_indices` fills them.
+    edge_work: EdgeWork | None = None
+    in_ms_idx: np.ndarray | None = None
+    in_ms_ms: np.ndarray | None = None
+    ms_member_count: np.ndarray | None = None
+    ms_others: np.ndarray | None = None
+    has_ms: np.ndarray | None = None
+    clinical_idx: np.ndarray | None = None
+    leader_idx: np.ndarray | None = None
+    follower_idx: np.ndarray | None = None
+    role_idx: dict[str, np.ndarray] | None = None
+
+
+def with_indices(const: Constants) -> Constants:
+    """``const`` with the index arrays of the hot loop filled in (a no-op once filled)."""
+    if const.edge_work is not None:
+        return const
+    n = const.n
+    ms = const.microsystem
+    in_ms_idx = np.flatnonzero((ms >= 0) & const.clinical)
+    in_ms_ms = ms[in_ms_idx]
+    count = np.bincount(in_ms_ms, minlength=const.n_ms).astype(float)
+    others = np.zeros(n)
+    others[in_ms_idx] = count[in_ms_ms] - 1.0
+    return dataclasses.replace(
+        const,
+        edge_work=EdgeWork(const.ties, const.tie_rows, const.lead_weight),
+        in_ms_idx=in_ms_idx,
+        in_ms_ms=in_ms_ms,
+        ms_member_count=count,
+        ms_others=others,
+        has_ms=ms >= 0,
+        clinical_idx=np.flatnonzero(const.clinical),
+        leader_idx=np.flatnonzero(const.is_leader),
+        follower_idx=np.flatnonzero(const.follower),
+        role_idx={k: np.flatnonzero(v) for k, v in const.role_masks.items()},
+    )
 
 
 ROLE_GROUPS: dict[str, tuple[int, ...]] = {
@@ -169,7 +210,7 @@ def derive_constants(org: Organisation, params: Params) -> Constants:
     followers[scope_targets] = True
     followers &= org.leader == Leader.NONE
     role_masks = {k: np.isin(org.role, v) for k, v in ROLE_GROUPS.items()}
-    return Constants(
+    const = Constants(
         n=n,
         n_ms=org.n_microsystems,
         clinical=clinical,
@@ -195,3 +236,4 @@ def derive_constants(org: Organisation, params: Params) -> Constants:
         commitment_decay=decay_factor(params.commitment_half_life),
         recovery=1.0 - decay_factor(params.receptivity_recovery_weeks),
     )
+    return with_indices(const)

@@ -4,6 +4,7 @@
 # Usage: scripts/test.sh [--slow] [PYTEST ARGS...]
 #   --slow        include tests marked `slow` (left out by default)
 #   PYTEST ARGS   passed to both pytest calls, e.g. -k params, -x, tests/test_params.py
+#                 (without arguments the notebooks in notebooks/ run too, via nbmake)
 # Environment: PYTEST_WORKERS=N (default 2; 0 = no xdist), CI=true (as in .ci/run: also
 # installs chromium and makes browser tests fail rather than skip without it).
 #
@@ -54,8 +55,14 @@ run_pytest -m "$(join "$marks" browser)" -n 0 || status=1
 workers="${PYTEST_WORKERS:-2}"
 xdist=()
 [ "$workers" != 0 ] && xdist=(-n "$workers")
-echo "[test] pytest: all other tests${xdist:+ (${xdist[*]})}"
-"$bin/python" -m pytest -m "$(join "$marks" "not browser")" "${xdist[@]}" "${args[@]}" || status=1
+# With no arguments the teaching notebooks run too (executed top to bottom by nbmake).
+paths=()
+if [ "${#args[@]}" = 0 ] && compgen -G "notebooks/*.ipynb" >/dev/null; then
+    paths=(--nbmake tests notebooks)
+fi
+echo "[test] pytest: all other tests${paths:+ and the notebooks}${xdist:+ (${xdist[*]})}"
+"$bin/python" -m pytest -m "$(join "$marks" "not browser")" "${xdist[@]}" "${paths[@]}" "${args[@]}" \
+    || status=1
 
 if [ "$status" = 0 ]; then echo "[test] OK"; else echo "[test] FAILED" >&2; fi
 exit "$status"

@@ -1,0 +1,54 @@
+"""Effect sizes against hand-computed values."""
+
+import math
+
+import pytest
+
+from medlead.experiments.effects import (
+    compare_paired,
+    hedges_g,
+    replications_needed,
+    vargha_delaney_a,
+)
+from medlead.experiments.stats import mean_ci
+
+
+def test_vargha_delaney_by_hand():
+    # x=[1,2,3], y=[1,2]: x>y for (2,1), (3,1), (3,2); ties (1,1), (2,2) -> (3 + 0.5*2) / 6
+    assert vargha_delaney_a([1, 2, 3], [1, 2]) == pytest.approx(4 / 6)
+    assert vargha_delaney_a([1, 2, 3], [1, 2, 3]) == pytest.approx(0.5)
+    assert vargha_delaney_a([5, 6], [1, 2]) == 1.0
+    assert vargha_delaney_a([1, 2], [5, 6]) == 0.0
+
+
+def test_hedges_g_by_hand():
+    # x: mean 2, var 1; y: mean 4, var 1 -> pooled sd 1, d = -2, J = 1 - 3/(4*6-9) = 0.8
+    assert hedges_g([1, 2, 3], [3, 4, 5]) == pytest.approx(-2 * 0.8)
+    assert math.isnan(hedges_g([1], [2, 3]))
+
+
+def test_mean_ci_by_hand():
+    # mean 2, sd 1, n 3: t(0.975, 2) = 4.302653 -> half-width 4.302653/sqrt(3) = 2.484138
+    ci = mean_ci([1, 2, 3])
+    assert ci.mean == 2
+    assert ci.high - ci.mean == pytest.approx(2.484138, rel=1e-6)
+
+
+def test_paired_difference_uses_pairs():
+    a = [0.5, 0.6, 0.7, 0.8]
+    b = [0.4, 0.5, 0.6, 0.7]
+    eff = compare_paired(a, b)
+    assert eff.difference.mean == pytest.approx(0.1)
+    # Identical differences: zero-width interval.
+    assert eff.difference.high - eff.difference.low == pytest.approx(0.0, abs=1e-12)
+    # a > b in 1 + 2 + 3 + 4 = 10 of 16 pairs, ties in 3 -> (10 + 1.5) / 16
+    assert eff.a == pytest.approx(11.5 / 16)
+    with pytest.raises(ValueError):
+        compare_paired([1, 2], [1])
+
+
+def test_replications_needed_by_hand():
+    # sd 0.1, half-width 0.05: n=18 gives t(0.975,17)=2.1098*0.1/sqrt(18)=0.0497 <= 0.05,
+    # n=17 gives 2.1199*0.1/sqrt(17)=0.0514 > 0.05
+    assert replications_needed(0.1, 0.05) == 18
+    assert replications_needed(0.0, 0.05) == 2

@@ -15,7 +15,7 @@ import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 Role = Literal["lever", "uncertainty", "setting"]
 
@@ -643,8 +643,6 @@ class Params:
         cite="DESIGN.md",
     )
 
-    PRESET_NOTES: ClassVar[dict[str, str]] = {}
-
     # ------------------------------------------------------------------ construction
     def __post_init__(self) -> None:
         problems = self._problems()
@@ -875,4 +873,22 @@ PRESET_DESCRIPTIONS: dict[str, str] = {
     "kp_like": "Kaiser Permanente-like: many leaders with serious time, low stigma, hybrid",
     "set_up_to_fail": "medical leaders set up to fail: few, busy, stigmatised, formally selected",
     "large": "a large Trust of about 6,000 staff (typical configuration)",
+}
+
+PRESET_SOURCES: dict[str, str] = {
+    "professional": "Mintzberg 1979 (professional bureaucracy); Glouberman & Mintzberg 2001; "
+    "the size (5 directorates x 6 microsystems of ~20 staff) is an assumption for a small "
+    "acute Trust; leadership time from the BMA job plan (10 PAs) and Dickinson et al. 2013 "
+    "(clinical directors 1-3 PAs, clinical leads 0.5-1)",
+    "machine": "Mintzberg 1979, ch. 18 (machine bureaucracy: standardised work, line "
+    "authority binds, low operator discretion); values are assumptions chosen to reverse "
+    "autonomy, coupling and inverted power of the professional preset",
+    "kp_like": "seed deck (Kaiser Permanente, Mayo, Intermountain: long-term investment, "
+    "leaders top to bottom, serious time, partnership with managers, no 'dark side', "
+    "culture of commitment); Ham 2003 and Dickinson & Ham 2008 on KP's Permanente Medical "
+    "Groups; numeric values are assumptions",
+    "set_up_to_fail": "seed deck Results 4 and Implications 2 (pressures of work and time, "
+    "low status, no career structure, 'dark side' stigma, risk that leaders are 'set up to "
+    "fail'); Dickinson et al. 2013; numeric values are assumptions",
+    "large": "DESIGN.md (a large Trust of about 6,000 staff); configuration as professional",
 }

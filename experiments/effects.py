@@ -106,6 +106,4 @@ def compare_paired(a: Sequence[float], b: Sequence[float]) -> Effect:
     d = x[keep] - y[keep]
     sd = d.std(ddof=1) if d.size > 1 else math.nan
     dz = float(d.mean() / sd) if d.size > 1 and sd > 0 else math.nan
-    return Effect(
-        difference=mean_ci(d), a=vargha_delaney_a(x, y), g=hedges_g(x, y), dz=dz
-    )
+    return Effect(difference=mean_ci(d), a=vargha_delaney_a(x, y), g=hedges_g(x, y), dz=dz)

@@ -132,8 +132,12 @@ def analyse(
     Y = np.asarray(Y, dtype=float)
     if method == "sobol":
         si = sobol_analyze.analyze(
-            problem.salib(), Y, calc_second_order=False, num_resamples=resamples,
-            conf_level=0.95, seed=seed,
+            problem.salib(),
+            Y,
+            calc_second_order=False,
+            num_resamples=resamples,
+            conf_level=0.95,
+            seed=seed,
         )
         df = pd.DataFrame(
             {
@@ -149,7 +153,12 @@ def analyse(
         return df
     if method == "morris":
         si = morris_analyze.analyze(
-            problem.salib(), X, Y, num_resamples=resamples, conf_level=0.95, num_levels=4,
+            problem.salib(),
+            X,
+            Y,
+            num_resamples=resamples,
+            conf_level=0.95,
+            num_levels=4,
             seed=seed,
         )
         mu = np.asarray(si["mu_star"], float)

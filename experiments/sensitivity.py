@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from medlead.model import Params
 from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import latin as latin_sample
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
+
+from medlead.model import Params
 
 METHODS: tuple[str, ...] = ("sobol", "morris", "lhs")
 

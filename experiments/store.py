@@ -25,6 +25,7 @@ another sweep holds its lock. All checks happen before anything is written.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -73,11 +74,14 @@ class StoreError(ParamError):
     """A sweep folder cannot be used (exit code 2); one short line per problem."""
 
 
+@functools.cache
 def model_version() -> str:
     """The medlead version plus a hash of the model's source (``model/`` and ``agents/``).
 
     The package version alone does not change with every edit of a mechanism, so results
-    from different code would otherwise be mixed in one folder on resume.
+    from different code would otherwise be mixed in one folder on resume. Computed once,
+    when this module is imported (just after the model itself), so it names the code this
+    process runs even if the files change later.
     """
     import medlead.agents
     import medlead.model
@@ -89,6 +93,9 @@ def model_version() -> str:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return f"{package_version()}+{digest.hexdigest()[:12]}"
+
+
+model_version()  # fix it at import time: the code this process has loaded
 
 
 def _packages() -> dict[str, str]:

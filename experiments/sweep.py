@@ -220,6 +220,8 @@ def _start_client(workers: int | None, scheduler: str | None) -> tuple[Any, Any,
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
+        # The scheduler's HTTP server starts anyway: keep it on a free loopback port.
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0", "dashboard": False},
         silence_logs=logging.ERROR,
         env=dict(SINGLE_THREAD_ENV),
     )
@@ -397,7 +399,8 @@ def _collect(futures: dict, store: SweepStore, bar, task) -> tuple[int, int]:
             raise SweepError(
                 [
                     f"a worker runs model version {payload['model_version']}, this client "
-                    f"{version}: install the same medlead on every worker"
+                    f"{version}: the workers must run the same medlead code (was the model "
+                    "edited while the sweep started?)"
                 ]
             )
         for row in payload["rows"]:

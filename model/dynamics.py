@@ -139,7 +139,10 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
     )
     s.leadership_hours += float(used)
     if programme and pr.top_reinforcement > 0:
+        # Only leaders who hold programme time are in the programme to be reinforced
+        # (with leader_time_pa = 0 there is no programme, and nothing to reinforce).
         li = const.leader_idx
+        li = li[s.leadership_time[li] > 0]
         c[li] = c[li] + pr.top_reinforcement * (1.0 - c[li])
 
     # 4. Peer influence and followership

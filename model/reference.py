@@ -29,6 +29,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
 from medlead.model.organisation import Leader, Organisation, World
 from medlead.model.params import Params
 from medlead.model.state import State
@@ -305,10 +306,11 @@ def reference_step(
     ]
     s.leadership_hours += math.fsum(used_conv) + math.fsum(used_rev)
 
-    # The top team reinforces its own leaders while the programme runs.
+    # The top team reinforces its own leaders (those holding programme time) while the
+    # programme runs.
     if programme and pr.top_reinforcement > 0:
         for i in range(n):
-            if w.is_leader[i]:
+            if w.is_leader[i] and s.leadership_time[i] > 0:
                 commitment[i] = commitment[i] + pr.top_reinforcement * (1.0 - commitment[i])
 
     # ---- 4. Peer influence and followership (bounded confidence)

@@ -122,11 +122,6 @@ def test_a_professional_bureaucracy_blunts_the_mandate():
     assert prof.summary()["compliant_share_consultant"] < mach.summary()["compliant_share"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="top_reinforcement still reinforces leaders who have no programme time "
-    "(fix pending in model/dynamics.py)",
-)
 @pytest.mark.parametrize("preset", ["professional", "kp_like"])
 def test_without_leadership_time_or_champions_persuasion_does_nothing(preset):
     base = Params.preset(preset).replace(leader_time_pa=0.0, champion_rate=0.0, weeks=60)

@@ -175,3 +175,13 @@ def test_unknown_scenario_name_and_missing_file(tmp_path):
         load_scenario("headlin")
     with pytest.raises(ScenarioError, match="does not exist"):
         load_scenario(tmp_path / "missing.toml")
+
+
+def test_the_examples_in_docs_experiments_are_valid():
+    import re
+
+    text = (Path(__file__).parent.parent / "docs" / "experiments.md").read_text()
+    blocks = re.findall(r"```toml\n(.*?)```", text, re.S)
+    assert len(blocks) >= 2
+    for block in blocks:
+        assert parse_scenario(block).n_runs > 0

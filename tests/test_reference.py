@@ -226,13 +226,11 @@ def test_oracle_is_independent_of_the_vectorised_code():
     from medlead.model import reference
 
     tree = ast.parse(inspect.getsource(reference))
-    imported = {
-        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
-    } | {
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    }
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
     assert not {"medlead.model.mechanisms", "medlead.model.dynamics"} & imported
     assert "derive_constants" not in inspect.getsource(reference)

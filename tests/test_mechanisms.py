@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from medlead.model import Params, build_organisation
 from medlead.model import mechanisms as mech
 from medlead.model.dynamics import persuasion_hours, phase, step
-from medlead.model.organisation import World
+from medlead.model.organisation import Role, World
 from medlead.model.state import derive_constants, initial_state
 
 approx = lambda x: pytest.approx(x, abs=1e-12)  # noqa: E731
@@ -304,3 +304,67 @@ def test_mandate_week_on_a_tiny_trust():
     # four clinicians (consultant, ward leader, medical and nursing directors) and three
     # managers (microsystem manager, general manager, chief executive): 4*0.375 + 3*0.5
     assert s.pressure_spent == approx(4 * 0.375 + 3 * 0.5)
+
+
+def test_persuasion_week_on_a_tiny_trust():
+    """One consultant (the clinical director), a ward leader and a nurse, plus managers and
+    the executive team; every number below is worked out by hand."""
+    params = Params(
+        n_directorates=1,
+        microsystems_per_directorate=1,
+        consultants_per_microsystem=1,
+        juniors_per_microsystem=0,
+        nurses_per_microsystem=2,
+        size_heterogeneity=0.0,
+        leader_share=1.0,
+        strategy="persuasion",
+        leader_time_pa=1.0,
+        workload=0.5,
+        hours_per_conversation=2.0,
+        conversation_effect=0.25,
+        resonance=0.5,
+        candidate_sample=50,
+        champion_rate=0.0,
+        top_reinforcement=0.0,
+        peer_influence=0.0,
+        internalisation_rate=0.0,
+    )
+    org = build_organisation(params, np.random.default_rng(0))
+    # 0 consultant (clinical director), 1 ward leader, 2 nurse, 3 microsystem manager,
+    # 4 general manager, 5 chief executive, 6 medical director, 7 nursing director
+    assert [Role(r).name for r in org.role] == [
+        "CONSULTANT",
+        "WARD_LEADER",
+        "NURSE",
+        "MICROSYSTEM_MANAGER",
+        "GENERAL_MANAGER",
+        "CHIEF_EXECUTIVE",
+        "MEDICAL_DIRECTOR",
+        "NURSING_DIRECTOR",
+    ]
+    # Scopes: the CD has no other consultant; MD -> {0}; ward leader -> {2};
+    # ND -> {1, 2}; the nurse's peers -> {1}.
+    assert org.scope_of(0).size == 0
+    assert org.scope_of(6).tolist() == [0]
+    assert org.scope_of(1).tolist() == [2]
+    assert org.scope_of(7).tolist() == [1, 2]
+    const = derive_constants(org, params)
+    s = initial_state(org, params)
+    s.commitment = np.full(org.n, 0.2)
+    s.commitment[1] = 0.6  # the ward leader is already committed: nobody picks them
+    s.credibility = np.full(org.n, 0.8)
+    s.identification = np.zeros(org.n)  # no stigma discount
+    step(s, const, params, np.random.default_rng(3))
+    # Hours: PAs x 4 h x (1 - 0.5): ward leader 1 PA -> 2 h; MD, ND and CD 2 PAs -> 4 h.
+    # Targets: MD -> 0, ward leader -> 2, ND -> 2 (1 is committed); the CD has nobody.
+    assert s.target.tolist() == [-1, 2, -1, -1, -1, -1, 0, 2]
+    assert s.weeks_left[[1, 6, 7]].tolist() == [params.engagement_weeks - 1] * 3
+    # Each conversation: 0.25 * 0.8 * 0.5 * depth 1 * receptivity 1 * (1 - 0.2) = 0.08.
+    # Consultant 0: one conversation, 0.28; nurse 2: two conversations, 0.36. Then a
+    # week's erosion with the 52-week half-life.
+    f = 2.0 ** (-1.0 / params.commitment_half_life)
+    expected = np.array([0.28, 0.6, 0.36, 0.2, 0.2, 0.2, 0.2, 0.2]) * f
+    assert s.commitment.tolist() == approx(expected.tolist())
+    # Hours used: one 2-hour conversation each for MD, ward leader and ND (no convert to
+    # revisit yet, so the surplus 2 h of MD and ND go unused).
+    assert s.leadership_hours == approx(6.0)

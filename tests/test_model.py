@@ -363,3 +363,55 @@ def test_no_intervention_never_half_practising():
     assert summary["leadership_hours"] == 0.0
     assert summary["management_pressure_spent"] == 0.0
     assert math.isclose(summary["sustained_practising_share"], summary["practising_share"])
+
+
+# ---------------------------------------------------------------------- reporters
+
+
+def test_reporters_match_their_plain_definitions():
+    """Each weekly reporter recomputed from its documented definition on a random state."""
+    from medlead.model import Leader, Role, World
+
+    model = HospitalModel(Params(weeks=5, **SMALL), rng=4)
+    org, s, cut = model.organisation, model.state, model.params.committed_cutoff
+    rng = np.random.default_rng(0)
+    s.commitment = rng.random(org.n)
+    s.compliance = rng.random(org.n)
+    s.receptivity = rng.random(org.n)
+    s.practising = rng.random(org.n) < 0.5
+    s.champion = rng.random(org.n) < 0.1
+    s.performance = rng.random(org.n_microsystems)
+    s.target[:5] = [1, 2, 3, -1, 0]
+    model._collect()
+    row = collected(model).iloc[-1]
+    clin = org.world != World.MANAGER
+    c = s.commitment
+    assert row["committed_share"] == pytest.approx(np.mean(c[clin] >= cut))
+    assert row["compliant_share"] == pytest.approx(np.mean(s.compliance[clin] >= cut))
+    assert row["practising_share"] == pytest.approx(np.mean(s.practising[clin]))
+    assert row["mean_commitment"] == pytest.approx(c[clin].mean())
+    assert row["commitment_p50"] == pytest.approx(np.median(c[clin]))
+    assert row["microsystems_improved_share"] == pytest.approx(np.mean(s.performance >= cut))
+    shares = [s.practising[(org.microsystem == m) & clin].mean() for m in range(org.n_microsystems)]
+    assert row["microsystem_variation"] == pytest.approx(np.std(shares))
+    flipped = np.mean([(x < 0.1) or (x > 0.9) for x in shares])
+    assert row["microsystems_flipped_share"] == pytest.approx(flipped)
+    leaders = np.flatnonzero(org.leader != Leader.NONE)
+    followers = set()
+    for i in leaders:
+        followers |= set(org.scope_of(i).tolist())
+    followers = sorted(f for f in followers if org.leader[f] == Leader.NONE)
+    gap = c[leaders].mean() - c[followers].mean()
+    assert row["engagement_gap"] == pytest.approx(gap)
+    assert row["champions"] == s.champion.sum()
+    assert row["engagements"] == (s.target >= 0).sum()
+    groups = {
+        "consultant": [Role.CONSULTANT, Role.MEDICAL_DIRECTOR],
+        "junior": [Role.JUNIOR],
+        "nurse": [Role.NURSE, Role.WARD_LEADER, Role.NURSING_DIRECTOR],
+        "manager": [Role.MICROSYSTEM_MANAGER, Role.GENERAL_MANAGER, Role.CHIEF_EXECUTIVE],
+    }
+    for role, members in groups.items():
+        mask = np.isin(org.role, members)
+        assert row[f"committed_share_{role}"] == pytest.approx(np.mean(c[mask] >= cut))
+        assert row[f"practising_share_{role}"] == pytest.approx(np.mean(s.practising[mask]))

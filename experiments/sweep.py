@@ -229,6 +229,27 @@ def _start_client(workers: int | None, scheduler: str | None) -> tuple[Any, Any,
     return client, cluster, f"LocalCluster on 127.0.0.1 ({n} workers)", n
 
 
+def _worker_model_version() -> str:
+    """Runs on each worker: importing the model here also warms the worker up."""
+    from medlead.experiments.store import model_version as version
+
+    return version()
+
+
+def _check_workers(client) -> None:
+    """Refuse workers that run other model code than this client (before any run)."""
+    mine = model_version()
+    theirs = client.run(_worker_model_version)
+    bad = sorted({v for v in theirs.values() if v != mine})
+    if bad:
+        raise SweepError(
+            [
+                f"workers run model version {', '.join(bad)}, this client {mine}: the workers "
+                "must run the same medlead code"
+            ]
+        )
+
+
 def _progress(total: int, done: int, enabled: bool):
     from rich.console import Console
     from rich.progress import (
@@ -311,6 +332,7 @@ def sweep(
     try:
         if todo:
             client, cluster, where, n_workers = _start_client(workers, scheduler)
+            _check_workers(client)
         store = SweepStore.open(out, scenario, command=command, cluster=where)
         todo = plan(scenario, store.stored(include_failed=not retry_failed))  # under the lock
         skipped = scenario.n_runs - len(todo)

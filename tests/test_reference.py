@@ -234,3 +234,19 @@ def test_oracle_is_independent_of_the_vectorised_code():
             imported.update(alias.name for alias in node.names)
     assert not {"medlead.model.mechanisms", "medlead.model.dynamics"} & imported
     assert "derive_constants" not in inspect.getsource(reference)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy", ["mandate", "hybrid"])
+def test_oracle_matches_on_a_large_trust(strategy):
+    """About 6,000 staff: large enough for the optional compiled neighbour-mean path."""
+    from medlead.model import HospitalModel
+
+    params = Params.preset("large").replace(strategy=strategy, weeks=12, withdrawal_week=8)
+    model = HospitalModel(params, rng=5)
+    world = prepare(model.organisation, params)
+    for week in range(params.weeks):
+        if week in (1, 9):
+            vec, ref = run_both(model.organisation, params, model.state, week, world)
+            assert_same(vec, ref)
+        model.step()

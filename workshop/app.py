@@ -82,18 +82,19 @@ def Download(data, filename: str, label: str, cls: str):
 
 
 @solara.component
-def Headline(run: WorkshopRun, lane: int):
-    """The week's headline numbers of one lane."""
+def Headline(run: WorkshopRun, lane: int, tick: int, compact: bool = False):
+    """The week's headline numbers of one lane (``tick`` makes it redraw each week)."""
     h = run.headline(lane)
     gap = h["engagement_gap"]
     with solara.Row(gap="10px", style={"flex-wrap": "wrap"}):
         Kpi("committed", percent(h["committed_share"]), "ml-kpi-committed")
-        Kpi("compliant", percent(h["compliant_share"]))
+        Kpi("compliant", percent(h["compliant_share"]), "ml-kpi-compliant")
         Kpi("practising", percent(h["practising_share"]), "ml-kpi-practising")
-        Kpi("microsystems improved", percent(h["microsystems_improved_share"]))
-        Kpi("engagement gap", "—" if gap != gap else f"{gap:+.2f}")
-        Kpi("champions", f"{h['champions']:.0f}")
-        Kpi("conversations under way", f"{h['engagements']:.0f}")
+        Kpi("microsystems improved", percent(h["microsystems_improved_share"]), "ml-kpi-ms")
+        if not compact:
+            Kpi("engagement gap", "—" if gap != gap else f"{gap:+.2f}", "ml-kpi-gap")
+            Kpi("champions", f"{h['champions']:.0f}", "ml-kpi-champions")
+            Kpi("conversations under way", f"{h['engagements']:.0f}", "ml-kpi-talks")
 
 
 @solara.component
@@ -117,7 +118,7 @@ def Levers(pending: Controls, set_pending, disabled: bool):
             solara.Column(gap="0px", classes=[f"ml-slider-{spec.name}"]),
         ):
             solara.SliderFloat(
-                spec.label,
+                f"{spec.label}: {_fmt(values[spec.name])}",
                 value=values[spec.name],
                 min=spec.min,
                 max=spec.max,
@@ -353,10 +354,10 @@ def Page():
                 for i, ln in enumerate(run.lanes):
                     with solara.Column(gap="6px"):
                         solara.Text(STRATEGY_LABELS[ln.strategy], classes=["ml-status"])
-                        Headline(run, i)
+                        Headline(run, i, tick, compact=True)
                         solara.Image(hospital_pngs[i], width="100%", classes=[f"ml-hospital-{i}"])
         else:
-            Headline(run, 0)
+            Headline(run, 0, tick)
             solara.Image(hospital_pngs[0], width="100%", classes=["ml-hospital-0"])
         solara.Image(curves_png, width="100%", classes=["ml-curves"])
         if not fullscreen.value:
@@ -381,12 +382,18 @@ def Page():
                 )
             with solara.Column(classes=["ml-explain"]):
                 Md(explain(run.controls.preset, run.params.strategy))
-            solara.Text(
-                f"Step + redraw: {timing.current:.0f} ms · seed {run.controls.seed} · "
-                f"session code {run.session_code()}",
-                classes=["ml-help", "ml-footer"],
-            )
-    del pending_params, tick
+            with solara.Row(gap="6px"):
+                solara.Text(
+                    f"Step + redraw: {timing.current:.0f} ms · seed {run.controls.seed} · "
+                    f"session code {run.session_code()} · curves fingerprint",
+                    classes=["ml-help", "ml-footer"],
+                )
+                solara.Text(run.fingerprint(), classes=["ml-help", "ml-fingerprint"])
+    del pending_params
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
 def _status(run: WorkshopRun) -> str:

@@ -466,7 +466,14 @@ class CurvesPicture(_Blitted):
         self.fig = fig
         self._init_canvas()
         gs = fig.add_gridspec(
-            1, 2, width_ratios=(2.3, 1), left=0.065, right=0.99, top=0.86, bottom=0.14, wspace=0.18
+            1,
+            2,
+            width_ratios=(2.3, 1),
+            left=0.065,
+            right=0.99,
+            top=0.86 if n_runs == 1 else 0.8,
+            bottom=0.14,
+            wspace=0.18,
         )
         self.ax = fig.add_subplot(gs[0])
         self.gap_ax = fig.add_subplot(gs[1])
@@ -511,11 +518,20 @@ class CurvesPicture(_Blitted):
         )
         self.gap_ax.set_ylim(-0.2, 0.8)
         self.gap_ax.axhline(0, color="#888888", lw=1)
+        if n_runs == 1:
+            handles = [ln for k, ln in self.lines[0].items() if k != "engagement_gap"]
+        else:
+            handles = [Line2D([], [], color=c, lw=3, label=n) for _, n, c, _ in CURVES]
+            handles += [
+                Line2D([], [], color="#444444", lw=widths[r], ls=styles[r], label=labels[r])
+                for r in range(n_runs)
+            ]
         self.ax.legend(
+            handles=handles,
             loc="lower left",
             bbox_to_anchor=(0.0, 1.0),
             fontsize=14,
-            ncol=4 if n_runs == 1 else 2,
+            ncol=4 if n_runs == 1 else 3,
             frameon=False,
             handlelength=2.6,
             borderaxespad=0.2,

@@ -9,6 +9,7 @@ the pictures and writes a session code from which :func:`replay` rebuilds the ru
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 from dataclasses import dataclass, field
@@ -179,6 +180,14 @@ class WorkshopRun:
         buf.write(f"# medlead workshop run; session code {self.session_code()}\n")
         self.timeseries().to_csv(buf, index=False)
         return buf.getvalue().encode()
+
+    def fingerprint(self) -> str:
+        """A short hash of every lane's weekly history: equal fingerprints, equal curves."""
+        h = hashlib.sha256()
+        for ln in self.lanes:
+            h.update(ln.strategy.encode())
+            h.update(np.ascontiguousarray(ln.model.history).tobytes())
+        return h.hexdigest()[:10]
 
     def comparison_text(self) -> str:
         """The difference between the lanes in words (compare mode), else one lane's story."""

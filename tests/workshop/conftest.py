@@ -106,7 +106,7 @@ def blocked() -> Blocked:
 
 
 @pytest.fixture
-def page(chromium, workshop_url, blocked) -> Iterator:
+def app_page(chromium, workshop_url, blocked) -> Iterator:
     """A fresh page on the workshop, 1600x1000, with non-local requests blocked."""
     context = chromium.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
 

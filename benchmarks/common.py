@@ -41,11 +41,15 @@ def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    """(seconds, result) of one call."""
-    t0 = time.perf_counter()
+def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """(wall seconds, CPU seconds of this process, result) of one call.
+
+    CPU time (``time.process_time``) is reported beside wall time because on a shared
+    machine wall time also counts the time other processes held the core.
+    """
+    c0, t0 = time.process_time(), time.perf_counter()
     out = fn()
-    return time.perf_counter() - t0, out
+    return time.perf_counter() - t0, time.process_time() - c0, out
 
 
 def spread(xs: list[float]) -> dict[str, float]:
@@ -66,7 +70,7 @@ def membership_matrix(const: Constants) -> sp.csr_array:
     )
 
 
-def floor_run(const: Constants, weeks: int, commitment: np.ndarray) -> float:
+def floor_run(const: Constants, weeks: int, commitment: np.ndarray) -> tuple[float, float]:
     """Seconds for the sparse products the model performs each week, over ``weeks`` weeks.
 
     Each week the model gathers, over the combined influence network, a weighted sum of
@@ -80,13 +84,13 @@ def floor_run(const: Constants, weeks: int, commitment: np.ndarray) -> float:
     c = commitment.copy()
     ones = np.ones(const.n)
     practising = (c > 0.5).astype(float)
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     for _ in range(weeks):
         num = ties @ c
         den = ties @ ones
         member @ practising
         c[0] = num[0] / max(den[0], 1.0)  # a data dependence between weeks
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def machine() -> dict[str, Any]:

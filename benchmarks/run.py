@@ -59,29 +59,36 @@ def measure_size(staff: int, weeks: int, repeats: int, seed: int = 1) -> dict[st
     gc.collect()
 
     _, (org_ss, _, _) = seed_streams(seed)
-    org_build, init, run = [], [], []
+    org_build, init, run, run_cpu = [], [], [], []
     for _ in range(repeats):
-        t, org = timed(lambda: build_organisation(params, np.random.default_rng(org_ss)))
+        t, _, org = timed(lambda: build_organisation(params, np.random.default_rng(org_ss)))
         org_build.append(t)
         del org
-        t, model = timed(lambda: HospitalModel(params, rng=seed))
+        t, _, model = timed(lambda: HospitalModel(params, rng=seed))
         init.append(t)
-        t, _ = timed(model.run)
+        t, cpu, _ = timed(model.run)
         run.append(t)
+        run_cpu.append(cpu)
         del model
     load.append(os.getloadavg()[0])
 
     model = HospitalModel(params, rng=seed)
     const, s0 = model.constants, model.state.copy()
-    core, floor = [], []
+    core, core_cpu, floor, floor_cpu = [], [], [], []
     for _ in range(repeats):
         s = s0.copy()
         rng = np.random.default_rng(1234)
-        t0 = time.perf_counter()
-        for _ in range(weeks):
-            dynamics.step(s, const, params, rng)
-        core.append(time.perf_counter() - t0)
-        floor.append(floor_run(const, weeks, s0.commitment))
+
+        def weeks_of_core(s=s, rng=rng) -> None:
+            for _ in range(weeks):
+                dynamics.step(s, const, params, rng)
+
+        t, cpu, _ = timed(weeks_of_core)
+        core.append(t)
+        core_cpu.append(cpu)
+        t, cpu = floor_run(const, weeks, s0.commitment)
+        floor.append(t)
+        floor_cpu.append(cpu)
     load.append(os.getloadavg()[0])
     del model
     gc.collect()
@@ -107,11 +114,17 @@ def measure_size(staff: int, weeks: int, repeats: int, seed: int = 1) -> dict[st
         "run_s": spread(run),
         "core_s": spread(core),
         "floor_s": spread(floor),
+        "run_cpu_s": spread(run_cpu),
+        "core_cpu_s": spread(core_cpu),
+        "floor_cpu_s": spread(floor_cpu),
         "ns_per_agent_week": 1e9 * spread(run)["median"] / (n * weeks),
         "core_ns_per_agent_week": 1e9 * spread(core)["median"] / (n * weeks),
         "floor_ns_per_agent_week": 1e9 * spread(floor)["median"] / (n * weeks),
+        "cpu_ns_per_agent_week": 1e9 * spread(run_cpu)["median"] / (n * weeks),
         "run_over_floor": spread(run)["median"] / spread(floor)["median"],
         "core_over_floor": spread(core)["median"] / spread(floor)["median"],
+        "run_over_floor_cpu": spread(run_cpu)["median"] / spread(floor_cpu)["median"],
+        "core_over_floor_cpu": spread(core_cpu)["median"] / spread(floor_cpu)["median"],
         "rss_start_mb": rss_start,
         "rss_peak_mb": rss_peak,
         "traced_peak_mb": traced_peak,
@@ -138,22 +151,24 @@ def measure_oracle(staff: int, budget_s: float, seed: int = 1) -> dict[str, Any]
     model.run(26)
     const, s0 = model.constants, model.state.copy()
 
-    def rate(step) -> tuple[float, int]:
+    def rate(step) -> tuple[float, float, int]:
         s = s0.copy()
         rng = np.random.default_rng(99)
-        weeks, t0 = 0, time.perf_counter()
+        weeks, t0, c0 = 0, time.perf_counter(), time.process_time()
         while True:
             step(s, const, params, rng)
             weeks += 1
             elapsed = time.perf_counter() - t0
             if elapsed >= budget_s or weeks >= 520:
-                return weeks / elapsed, weeks
+                return weeks / elapsed, weeks / (time.process_time() - c0), weeks
 
     t0 = time.perf_counter()
     world = reference.prepare(model.organisation, params)
     prepare_s = time.perf_counter() - t0
-    oracle_wps, oracle_weeks = rate(lambda s, _c, p, r: reference.reference_step(s, world, p, r))
-    core_wps, core_weeks = rate(dynamics.step)
+    oracle_wps, oracle_cpu_wps, oracle_weeks = rate(
+        lambda s, _c, p, r: reference.reference_step(s, world, p, r)
+    )
+    core_wps, core_cpu_wps, core_weeks = rate(dynamics.step)
     t0 = time.perf_counter()
     model.run(100)
     full_wps = 100 / (time.perf_counter() - t0)
@@ -167,6 +182,9 @@ def measure_oracle(staff: int, budget_s: float, seed: int = 1) -> dict[str, Any]
         "core_weeks_timed": core_weeks,
         "full_model_weeks_per_s": full_wps,
         "core_over_oracle": core_wps / oracle_wps,
+        "oracle_cpu_weeks_per_s": oracle_cpu_wps,
+        "core_cpu_weeks_per_s": core_cpu_wps,
+        "core_over_oracle_cpu": core_cpu_wps / oracle_cpu_wps,
         "full_over_oracle": full_wps / oracle_wps,
         "loadavg_1min": os.getloadavg()[0],
     }
@@ -255,23 +273,25 @@ def markdown(res: dict[str, Any]) -> str:
         "",
         "## One run per size (persuasion strategy, seed 1)",
         "",
-        "Times in seconds, median [min–max] of repeats. *run*: `HospitalModel.run` "
-        "(mechanisms + weekly reporters + DataCollector); *core*: `dynamics.step` only; "
-        "*floor*: the same sparse products over the same networks and weeks.",
+        "Times in seconds, median [min–max] of repeats; CPU = this process's CPU time "
+        "(`time.process_time`), less inflated than wall time when others load the machine. "
+        "*run*: `HospitalModel.run` (mechanisms + weekly reporters + DataCollector); "
+        "*core*: `dynamics.step` only; *floor*: the same sparse products over the same "
+        "networks and weeks. *load*: highest 1-minute load average seen (2 cores).",
         "",
-        "| staff | ties | weeks | org build | model init | run | ns/agent-week | core "
-        "| core ns/agent-week | floor | run/floor | core/floor | peak RSS MB | traced peak MB "
-        "| load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| staff | ties | weeks | org build | model init | run (wall) | run (CPU) "
+        "| ns/agent-week (wall) | core (CPU) | floor (CPU) | run/floor (CPU) "
+        "| core/floor (CPU) | run/floor (wall) | peak RSS MB | traced peak MB | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in res["sizes"]:
         lines.append(
             f"| {r['staff']:,} | {r['edges']:,} | {r['weeks']} | {_fmt(r['org_build_s'])} "
             f"| {_fmt(r['model_init_s'])} | {_fmt(r['run_s'], digits=2)} "
-            f"| {r['ns_per_agent_week']:.0f} | {_fmt(r['core_s'], digits=2)} "
-            f"| {r['core_ns_per_agent_week']:.0f} | {_fmt(r['floor_s'], digits=3)} "
-            f"| {r['run_over_floor']:.1f} | {r['core_over_floor']:.1f} "
-            f"| {r['rss_peak_mb']:.0f} | {r['traced_peak_mb']:.0f} "
+            f"| {_fmt(r['run_cpu_s'], digits=2)} | {r['ns_per_agent_week']:.0f} "
+            f"| {_fmt(r['core_cpu_s'], digits=2)} | {_fmt(r['floor_cpu_s'], digits=3)} "
+            f"| **{r['run_over_floor_cpu']:.1f}** | {r['core_over_floor_cpu']:.1f} "
+            f"| {r['run_over_floor']:.1f} | {r['rss_peak_mb']:.0f} | {r['traced_peak_mb']:.0f} "
             f"| {max(r['loadavg_1min']):.1f} |"
         )
     lines += [
@@ -279,17 +299,18 @@ def markdown(res: dict[str, Any]) -> str:
         "## Oracle (per-agent loop) vs vectorised, same organisation and state",
         "",
         "| staff | oracle weeks/s | core weeks/s | full model weeks/s | core/oracle "
-        "| full/oracle |",
-        "|---|---|---|---|---|---|",
+        "| full/oracle | core/oracle (CPU) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in res["oracle"]:
         if "oracle_weeks_per_s" not in r:
-            lines.append(f"| {r['staff']:,} | {r['oracle']} | | | | |")
+            lines.append(f"| {r['staff']:,} | {r['oracle']} | | | | | |")
             continue
         lines.append(
             f"| {r['staff']:,} | {r['oracle_weeks_per_s']:.2f} ({r['oracle_weeks_timed']} weeks) "
             f"| {r['core_weeks_per_s']:.0f} | {r['full_model_weeks_per_s']:.0f} "
-            f"| {r['core_over_oracle']:.0f}× | {r['full_over_oracle']:.0f}× |"
+            f"| {r['core_over_oracle']:.0f}× | {r['full_over_oracle']:.0f}× "
+            f"| {r['core_over_oracle_cpu']:.0f}× |"
         )
     h = res.get("headline")
     if h:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from medlead.model import accel
+
 
 def decay_factor(half_life: float) -> float:
     """Weekly multiplier for a quantity with the given half-life in weeks: ``2**(-1/h)``."""
@@ -147,25 +149,36 @@ def conversation_effect(
 
 
 class EdgeWork:
-    """Scratch buffers for :func:`neighbour_mean`, reused week after week.
+    """Per-run scratch for :func:`neighbour_mean`: reusable buffers or a compiled kernel.
 
     A fresh edge-sized temporary costs a page fault per 4 KiB on first touch; at 10,000
-    staff the old version allocated ~10 of them (1.8 MB each) every week and spent more
-    time faulting than computing (docs/performance.md). One ``EdgeWork`` per run keeps
-    them, and a CSR matrix with the ties' structure whose data is replaced each week.
+    staff the plain version allocated ~10 of them (1.8 MB each) every week and spent
+    more time faulting than computing (docs/performance.md). One ``EdgeWork`` per run
+    keeps them, and a CSR matrix with the ties' structure whose data is replaced each
+    week. On large networks the optional numba kernel of :mod:`medlead.model.accel`
+    replaces all of that with one pass (same results to the last bit).
     """
 
     def __init__(self, ties: sp.csr_array, rows: np.ndarray, lead_weight: np.ndarray):
-        m = ties.nnz
-        self.matrix = sp.csr_array((np.zeros(m), ties.indices, ties.indptr), shape=ties.shape)
         self.rows = rows
         self.lead_edges = np.flatnonzero(lead_weight != 0)
         self.lead_cols = ties.indices[self.lead_edges]
-        self.cj = np.empty(m)
-        self.diff = np.empty(m)
-        self.w = np.empty(m)
-        self.near = np.empty(m, bool)
-        self.ones = np.ones(ties.shape[0])
+        self.kernel = accel.kernel(ties.nnz)
+        self._ties = ties
+        self.matrix: sp.csr_array | None = None
+
+    def buffers(self) -> EdgeWork:
+        """Allocate the numpy path's buffers (once)."""
+        if self.matrix is None:
+            ties = self._ties
+            m = ties.nnz
+            self.matrix = sp.csr_array((np.zeros(m), ties.indices, ties.indptr), shape=ties.shape)
+            self.cj = np.empty(m)
+            self.diff = np.empty(m)
+            self.w = np.empty(m)
+            self.near = np.empty(m, bool)
+            self.ones = np.ones(ties.shape[0])
+        return self
 
 
 def neighbour_mean(
@@ -197,6 +210,21 @@ def neighbour_mean(
     """
     if work is None:
         work = EdgeWork(ties, rows, lead_weight)
+    if work.kernel is not None:
+        num, den = accel.neighbour_sums(
+            work.kernel,
+            ties.indptr,
+            ties.indices,
+            peer_weight,
+            lead_weight,
+            eff_credibility,
+            commitment,
+            bound,
+        )
+        has = den > 0
+        mean = np.where(has, num / np.where(has, den, 1.0), commitment)
+        return mean, has
+    work.buffers()
     # mode="clip" skips numpy's bounds-error path (the indices are valid): 3x faster.
     cj = np.take(commitment, ties.indices, out=work.cj, mode="clip")
     diff = np.take(commitment, rows, out=work.diff, mode="clip")

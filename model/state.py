@@ -135,6 +135,7 @@ class Constants:
     leader_idx: np.ndarray | None = None
     follower_idx: np.ndarray | None = None
     role_idx: dict[str, np.ndarray] | None = None
+    report_key: np.ndarray | None = None
 
 
 def with_indices(const: Constants) -> Constants:
@@ -148,8 +149,13 @@ def with_indices(const: Constants) -> Constants:
     count = np.bincount(in_ms_ms, minlength=const.n_ms).astype(float)
     others = np.zeros(n)
     others[in_ms_idx] = count[in_ms_ms] - 1.0
+    # Reporters count flags by (role group, clinical) with one bincount (outputs.py).
+    group = np.full(n, len(const.role_masks), np.int64)
+    for g, mask in enumerate(const.role_masks.values()):
+        group[mask] = g
     return dataclasses.replace(
         const,
+        report_key=(group * 2 + const.clinical) * 8,
         edge_work=EdgeWork(const.ties, const.tie_rows, const.lead_weight),
         in_ms_idx=in_ms_idx,
         in_ms_ms=in_ms_ms,

@@ -31,3 +31,36 @@ def test_golden_summary(stored, case):
     assert stored[name]["seed"] == seed
     actual = {name: {"summary": run_case(preset, overrides, seed)}}
     assert differences({name: stored[name]}, actual) == []
+
+
+# ---------------------------------------------------------------- optimisations are exact
+def test_fast_quantiles_equal_numpy():
+    import numpy as np
+
+    from medlead.model.outputs import quantiles
+
+    rng = np.random.default_rng(0)
+    for t in range(3000):
+        n = int(rng.integers(1, 40)) if t % 2 else int(rng.integers(1, 5000))
+        x = rng.random(n) if t % 3 else rng.integers(0, 5, n) / 4.0
+        for q in (np.array([0.1, 0.5, 0.9]), np.array([0.0, 1.0]), rng.random(4)):
+            assert np.array_equal(quantiles(x, q), np.quantile(x, q))
+
+
+@pytest.mark.parametrize("preset", ["professional", "kp_like"])
+def test_numba_kernel_gives_the_same_run_to_the_last_bit(preset, monkeypatch):
+    """The optional compiled neighbour mean (model/accel.py) against the numpy path."""
+    import numpy as np
+
+    pytest.importorskip("numba")
+    from medlead.model import HospitalModel, Params
+
+    runs = {}
+    for flag in ("0", "1"):
+        monkeypatch.setenv("MEDLEAD_NUMBA", flag)
+        model = HospitalModel(Params.preset(preset).replace(weeks=60), rng=21)
+        assert (model.constants.edge_work.kernel is not None) == (flag == "1")
+        model.run()
+        runs[flag] = (model.history, model.state.commitment)
+    assert np.array_equal(runs["0"][0], runs["1"][0], equal_nan=True)
+    assert np.array_equal(runs["0"][1], runs["1"][1])

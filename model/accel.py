@@ -1,0 +1,91 @@
+"""Optional numba kernel for the bounded-confidence neighbour mean (mechanism 4).
+
+The neighbour mean is the one part of the week that works per *edge* rather than per
+person (about 23 edges per person), so in numpy it takes eight passes over edge-sized
+arrays (two gathers, the bound test, the weights, two sparse products). One compiled
+pass over the CSR rows does the same arithmetic in the same order, and is 3-4x faster
+(docs/performance.md).
+
+It is used only when it pays and is available:
+
+* numba imports (it is optional: without it the numpy path runs, same results);
+* the network has at least :data:`MIN_EDGES` ties (importing numba costs ~1 s and a
+  first compilation ~1 s, cached on disk afterwards, which a 610-staff Trust would
+  never win back);
+* ``MEDLEAD_NUMBA`` is not ``0`` (``MEDLEAD_NUMBA=1`` forces it on for any size, which
+  the tests use to hold it against the numpy path).
+
+Both paths give the same floats to the last bit: each row's sums run over its edges in
+CSR order, the weight of an edge is ``p + l * e`` where it has a leader weight and ``p``
+otherwise, and edges outside the bound add nothing (``tests/test_golden.py`` checks
+whole runs with the kernel forced on and off).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import numpy as np
+
+MIN_EDGES = 100_000
+
+_KERNEL: Callable | None = None
+_TRIED = False
+
+
+def _compile() -> Callable | None:
+    try:
+        import numba
+    except ImportError:
+        return None
+
+    @numba.njit(cache=True, nogil=True)
+    def neighbour_sums(indptr, indices, peer, lead, eff, c, bound, num, den):  # pragma: no cover
+        for i in range(c.size):
+            ci = c[i]
+            sn = 0.0
+            sd = 0.0
+            for k in range(indptr[i], indptr[i + 1]):
+                j = indices[k]
+                cj = c[j]
+                if abs(ci - cj) <= bound:
+                    w = peer[k]
+                    if lead[k] != 0.0:
+                        w = peer[k] + lead[k] * eff[j]
+                    sn += w * cj
+                    sd += w
+            num[i] = sn
+            den[i] = sd
+
+    return neighbour_sums
+
+
+def kernel(n_edges: int) -> Callable | None:
+    """The compiled kernel if it should be used for a network of ``n_edges`` ties."""
+    global _KERNEL, _TRIED
+    flag = os.environ.get("MEDLEAD_NUMBA", "")
+    if flag == "0" or (flag != "1" and n_edges < MIN_EDGES):
+        return None
+    if not _TRIED:
+        _TRIED = True
+        _KERNEL = _compile()
+    return _KERNEL
+
+
+def neighbour_sums(
+    fn: Callable,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    peer: np.ndarray,
+    lead: np.ndarray,
+    eff: np.ndarray,
+    commitment: np.ndarray,
+    bound: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(numerator, denominator) of every person's neighbour mean, through ``fn``."""
+    n = commitment.size
+    num = np.empty(n)
+    den = np.empty(n)
+    fn(indptr, indices, peer, lead, eff, commitment, float(bound), num, den)
+    return num, den

@@ -9,6 +9,7 @@ minutes for 10,000 nodes (STACK.md) and would hide the structure anyway.
 from __future__ import annotations
 
 import numpy as np
+
 from medlead.model.organisation import Organisation, Role
 
 GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))

@@ -16,6 +16,7 @@ from enum import IntEnum
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+
 from medlead.model.params import Params
 
 

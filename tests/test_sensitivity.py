@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from medlead.experiments import sensitivity as sa
 from medlead.model import Params
 

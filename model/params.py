@@ -163,8 +163,9 @@ class Params:
         plausible=(0.5, 4.0),
         unit="ties",
         group=ORG,
-        doc="Mean professional ties from each consultant or nurse to same-world colleagues "
-        "in other microsystems (80% inside the directorate).",
+        doc="Mean professional ties each consultant or nurse starts with same-world colleagues "
+        "in other microsystems (80% inside the directorate); ties are mutual, so each "
+        "person ends with about twice this many.",
         cite="Granovetter 1973 (weak ties); assumption for the count",
     )
     leader_share: float = p(

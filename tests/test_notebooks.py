@@ -93,16 +93,23 @@ def test_public_api_check_catches_violations(tmp_path):
     with pytest.raises(AssertionError) as err:
         test_only_public_api(bad)
     message = str(err.value)
-    for expected in ("private module medlead.model.dynamics", "summarise is not in",
-                     "private module medlead.model.mechanisms", "private attribute ._row"):
+    for expected in (
+        "private module medlead.model.dynamics",
+        "summarise is not in",
+        "private module medlead.model.mechanisms",
+        "private attribute ._row",
+    ):
         assert expected in message
 
 
 @pytest.mark.parametrize("path", ALL, ids=ids(ALL))
 def test_stored_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
-    dirty = [i for i, c in enumerate(nb.cells)
-             if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))]
+    dirty = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))
+    ]
     assert not dirty, f"{path.name}: cells {dirty} have outputs; run python notebooks/strip.py"
 
 
@@ -110,8 +117,13 @@ def test_stored_without_outputs(path):
 def test_lesson_structure(path):
     nb = nbformat.read(path, as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    for heading in ("Learning objectives", "## The idea", "## Things to notice",
-                    "## Questions and exercises", "## References"):
+    for heading in (
+        "Learning objectives",
+        "## The idea",
+        "## Things to notice",
+        "## Questions and exercises",
+        "## References",
+    ):
         assert heading in text, f"{path.name}: missing {heading!r}"
     link = f"answers/{path.stem}_answers.ipynb"
     assert link in text and (NB_DIR / link).is_file(), f"{path.name}: no link to {link}"

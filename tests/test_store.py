@@ -179,3 +179,25 @@ def test_duckdb_views(tmp_path, tiny):
     ).fetchall()
     assert len(last) == 8
     assert np.allclose([a for a, _ in last], [b for _, b in last], atol=1e-6)
+
+
+def test_a_run_that_raises_is_recorded_as_failed_and_the_batch_goes_on(monkeypatch, tiny):
+    import medlead.experiments.sweep as sweep_module
+
+    real = sweep_module.run_one
+
+    def flaky(params, root_seed, rep):
+        if rep == 1:
+            raise FloatingPointError("overflow in week 3\nsecond line")
+        return real(params, root_seed, rep)
+
+    monkeypatch.setattr(sweep_module, "run_one", flaky)
+    out = batch(tiny, [(0, 0), (0, 1), (0, 2)])
+    status = [(r["rep"], r["status"], r["error"]) for r in out["rows"]]
+    assert status == [
+        (0, "ok", None),
+        (1, "failed", "FloatingPointError: overflow in week 3 second line"),
+        (2, "ok", None),
+    ]
+    assert out["rows"][1]["org_seed"] != out["rows"][0]["org_seed"]  # rep 1's own hospital
+    assert len(out["timeseries"]["point"]) == 2 * (tiny.weeks + 1)

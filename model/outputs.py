@@ -87,13 +87,13 @@ def quantiles(x: np.ndarray, q: np.ndarray = QUANTILES) -> np.ndarray:
     return out
 
 
-# Bits of the per-person code counted by weekly_row: committed 1, compliant 2, practising 4.
-_WITH = {
-    "committed": [1, 3, 5, 7],
-    "compliant": [2, 3, 6, 7],
-    "practising": [4, 5, 6, 7],
-    "compliant_not_committed": [2, 6],
-}
+# Bits of the per-person code counted by weekly_row: committed 1, compliant 2, practising
+# 4. Column f of _FLAG_CODES marks the codes that carry flag f.
+_FLAGS = ("committed", "compliant", "practising", "compliant_not_committed")
+_FLAG_CODES = np.array(
+    [[(c & 1) > 0, (c & 2) > 0, (c & 4) > 0, (c & 2) > 0 and not (c & 1)] for c in range(8)],
+    dtype=np.int64,
+)
 
 
 def _ratio(count: int, size: int) -> float:
@@ -128,8 +128,10 @@ def weekly_row(state: State, const: Constants, cutoff: float, active: bool) -> d
     code = const.report_key + committed + 2 * compliant + 4 * pr
     groups = len(const.role_idx) + 1
     counts = np.bincount(code, minlength=groups * 16).reshape(groups, 2, 8)
-    clin_counts = counts[:, 1, :].sum(axis=0)
-    role_counts = counts.sum(axis=1)
+    clin_counts = dict(
+        zip(_FLAGS, (counts[:, 1, :].sum(axis=0) @ _FLAG_CODES).tolist(), strict=True)
+    )
+    role_counts = (counts.sum(axis=1) @ _FLAG_CODES).tolist()
     c_clin = c[clin]
     ms_share = np.bincount(
         const.in_ms_ms, weights=pr[const.in_ms_idx], minlength=const.n_ms
@@ -138,12 +140,10 @@ def weekly_row(state: State, const: Constants, cutoff: float, active: bool) -> d
     leaders, followers = const.leader_idx, const.follower_idx
     row = {
         "week": float(state.week),
-        "committed_share": _ratio(int(clin_counts[_WITH["committed"]].sum()), clin.size),
-        "compliant_share": _ratio(int(clin_counts[_WITH["compliant"]].sum()), clin.size),
-        "practising_share": _ratio(int(clin_counts[_WITH["practising"]].sum()), clin.size),
-        "compliant_not_committed_share": _ratio(
-            int(clin_counts[_WITH["compliant_not_committed"]].sum()), clin.size
-        ),
+        "committed_share": _ratio(clin_counts["committed"], clin.size),
+        "compliant_share": _ratio(clin_counts["compliant"], clin.size),
+        "practising_share": _ratio(clin_counts["practising"], clin.size),
+        "compliant_not_committed_share": _ratio(clin_counts["compliant_not_committed"], clin.size),
         "mean_commitment": float(c_clin.mean()) if clin.size else float("nan"),
         "mean_compliance": _avg(k, clin),
         "commitment_p10": float(q10),
@@ -166,10 +166,9 @@ def weekly_row(state: State, const: Constants, cutoff: float, active: bool) -> d
         "intervention_active": float(active),
     }
     for g, role in enumerate(const.role_idx):
-        for name in STATES:
-            row[f"{name}_share_{role}"] = _ratio(
-                int(role_counts[g, _WITH[name]].sum()), const.role_idx[role].size
-            )
+        size = const.role_idx[role].size
+        for f, name in enumerate(STATES):
+            row[f"{name}_share_{role}"] = _ratio(role_counts[g][f], size)
     return row
 
 

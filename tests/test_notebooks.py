@@ -2,7 +2,9 @@
 
 Execution is not done here: ``scripts/test.sh`` runs ``pytest --nbmake tests notebooks``,
 which executes every notebook (answers included) top to bottom in a fresh kernel; a guard
-below checks that the test command still does so.
+below checks that the test command still does so. Each notebook ends with a cell that
+re-checks the claims of its text against its own results, so executing it also tests
+that the text still matches what the model does.
 """
 
 from __future__ import annotations
@@ -123,10 +125,18 @@ def test_lesson_structure(path):
         "## Things to notice",
         "## Questions and exercises",
         "## References",
+        "### Do the claims above still hold?",
     ):
         assert heading in text, f"{path.name}: missing {heading!r}"
     link = f"answers/{path.stem}_answers.ipynb"
     assert link in text and (NB_DIR / link).is_file(), f"{path.name}: no link to {link}"
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_text_is_checked_against_results(path):
+    nb = nbformat.read(path, as_version=4)
+    calls = [c for c in nb.cells if c.cell_type == "code" and "\ncheck({" in c.source]
+    assert calls, f"{path.name}: no cell checks the text's claims against the results"
 
 
 def test_test_command_executes_the_notebooks():

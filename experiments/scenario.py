@@ -27,9 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from medlead.experiments.sensitivity import DEFAULT_GROUPS, Problem, sample
 from medlead.model import REPORTERS, SUMMARY_KEYS, ParamError, Params
 from medlead.model.params import PRESETS, unknown_name_message
 
@@ -40,6 +42,7 @@ __all__ = [
     "SCENARIO_DIR",
     "SEED_SCHEME",
     "DesignPoint",
+    "SampleSpec",
     "Scenario",
     "ScenarioError",
     "ScenarioFile",
@@ -47,6 +50,8 @@ __all__ = [
     "named_scenarios",
     "parse_scenario",
     "resolve_scenario",
+    "sample_matrix",
+    "sample_problem",
 ]
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -81,6 +86,26 @@ class ScenarioError(ParamError):
 Scalar = bool | int | float | str
 
 
+class SampleSpec(BaseModel):
+    """A sampled design over Params' plausible ranges (``[sample]`` in a scenario file)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    method: Literal["lhs", "sobol", "morris"] = Field(
+        description="lhs: Latin hypercube; sobol: Saltelli design for Sobol indices "
+        "(n·(D+2) points); morris: n Morris trajectories (n·(D+1) points)"
+    )
+    n: int = Field(ge=2, le=100_000, description="sample size (base samples or trajectories)")
+    parameters: list[str] | None = Field(
+        None, description="parameters to sample (default: every one with a plausible range)"
+    )
+    group_products: bool = Field(
+        True,
+        description="analyse conversation_effect, credibility_mean and resonance as one "
+        "group (they act only as a product)",
+    )
+
+
 class ScenarioFile(BaseModel):
     """The structure of a scenario file (values are checked by :func:`resolve_scenario`)."""
 
@@ -107,6 +132,9 @@ class ScenarioFile(BaseModel):
     )
     baseline: str | None = Field(
         None, description="strategy the comparison's paired differences are taken against"
+    )
+    sample: SampleSpec | None = Field(
+        None, description="a sampled design (crossed with the factors' grid)"
     )
 
     @field_validator("factors")
@@ -151,8 +179,18 @@ class Scenario:
 
     @property
     def factor_names(self) -> list[str]:
-        """Names of the factors, in file order (columns of the results table)."""
-        return list(self.spec.factors)
+        """Names of the factors, in file order, then sampled parameters (result columns)."""
+        return list(self.spec.factors) + list(self.sampled)
+
+    @property
+    def sampled(self) -> tuple[str, ...]:
+        """Parameters drawn by the ``[sample]`` design (empty without one)."""
+        return sample_problem(self.spec).names if self.spec.sample else ()
+
+    @property
+    def sample_size(self) -> int:
+        """Rows of the sampled design per grid combination (1 without a sample)."""
+        return len(sample_matrix(self.spec)) if self.spec.sample else 1
 
     @property
     def n_runs(self) -> int:
@@ -163,9 +201,10 @@ class Scenario:
     def hash(self) -> str:
         """SHA-256 of the scenario's canonical content (comments and layout do not count).
 
-        Everything that changes results or their layout counts; the description does not.
+        Everything that changes results or what is stored counts; what only changes how
+        they are shown (description, outcomes tabulated, baseline) does not.
         """
-        content = self.spec.model_dump(exclude={"description"})
+        content = self.spec.model_dump(exclude={"description", "outcomes", "baseline"})
         content["name"] = self.name
         blob = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
@@ -266,6 +305,15 @@ def resolve_scenario(
         for item in getattr(spec, key):
             if item not in valid:
                 problems.append(f"{key}: {unknown_name_message(item, list(valid), what)}")
+    if spec.sample is not None:
+        specs = Params.specs()
+        for p in spec.sample.parameters or []:
+            if p not in specs:
+                problems.append(f"[sample] {unknown_name_message(p, names)}")
+            elif specs[p].plausible is None:
+                problems.append(f"[sample] {p} has no plausible range to sample")
+            elif p in spec.factors or p in spec.params:
+                problems.append(f"[sample] {p} is also in [factors] or [params]")
     if spec.baseline is not None:
         strategies = spec.factors.get("strategy") or [spec.params.get("strategy")]
         if spec.baseline not in strategies:
@@ -313,16 +361,50 @@ def resolve_scenario(
     )
 
 
+def sample_problem(spec: ScenarioFile) -> Problem:
+    """The sensitivity problem of a scenario's ``[sample]`` design."""
+    assert spec.sample is not None
+    groups = DEFAULT_GROUPS if spec.sample.group_products else None
+    names = spec.sample.parameters
+    if names is None:  # every plausible range the file does not fix or vary otherwise
+        fixed = {*spec.factors, *spec.params, "weeks", "withdrawal_week"}
+        names = [n for n in Problem.from_params().names if n not in fixed]
+    return Problem.from_params(names, groups=groups)
+
+
+def sample_matrix(spec: ScenarioFile) -> np.ndarray:
+    """The sampled design's rows (deterministic in the scenario's seed)."""
+    assert spec.sample is not None
+    return sample(sample_problem(spec), spec.sample.method, spec.sample.n, spec.seed % 2**32)
+
+
 def _design(spec: ScenarioFile) -> list[dict[str, Any]]:
-    """Factor combinations in a fixed order (the first factor varies slowest)."""
+    """Factor combinations in a fixed order (the first factor varies slowest).
+
+    With a ``[sample]`` design every grid combination is crossed with every sample row
+    (rows vary fastest), so point ``g * sample_size + row`` is row ``row`` of the design
+    under grid combination ``g``.
+    """
     keys = list(spec.factors)
     if not keys:
-        return [{}]
-    if spec.design == "list":
-        rows = zip(*spec.factors.values(), strict=True)
+        grid: list[dict[str, Any]] = [{}]
     else:
-        rows = itertools.product(*spec.factors.values())
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+        if spec.design == "list":
+            rows = zip(*spec.factors.values(), strict=True)
+        else:
+            rows = itertools.product(*spec.factors.values())
+        grid = [dict(zip(keys, row, strict=True)) for row in rows]
+    if spec.sample is None:
+        return grid
+    problem = sample_problem(spec)
+    draws = [
+        {
+            n: (round(float(v)) if n in problem.integer else float(v))
+            for n, v in zip(problem.names, row, strict=True)
+        }
+        for row in sample_matrix(spec)
+    ]
+    return [{**g, **d} for g in grid for d in draws]
 
 
 _UNION_MEMBERS = ("bool", "int", "float", "str")

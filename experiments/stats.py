@@ -31,10 +31,14 @@ class MeanCI:
         """``mean [low, high]`` with ``digits`` decimals (``-`` when there is no value)."""
         if self.n == 0 or math.isnan(self.mean):
             return "-"
-        f = f"{{:{'+' if signed else ''}.{digits}f}}"
+        spec = f"{{:{'+' if signed else ''}.{digits}f}}"
+
+        def f(x: float) -> str:
+            return spec.format(round(x, digits) + 0.0)  # + 0.0 turns -0.0 into 0.0
+
         if math.isnan(self.low):
-            return f.format(self.mean)
-        return f"{f.format(self.mean)} [{f.format(self.low)}, {f.format(self.high)}]"
+            return f(self.mean)
+        return f"{f(self.mean)} [{f(self.low)}, {f(self.high)}]"
 
 
 def t_halfwidth(sd: float, n: int, level: float = 0.95) -> float:

@@ -33,7 +33,7 @@ def test_headline_is_the_four_strategies_in_the_default_trust():
     for p in sc.points:
         assert p.params.weeks == 156 and p.params.withdrawal_week == 104
         assert p.params.replace(strategy=default.strategy) == default
-    assert sc.baseline == "none"
+    assert sc.baseline == "mandate"
 
 
 def test_every_shipped_scenario_loads():
@@ -83,7 +83,10 @@ def test_hash_ignores_comments_and_description_but_not_content():
     a = parse_scenario('replications = 2\ndescription = "x"\n', name="s")
     b = parse_scenario('# a comment\nreplications = 2   # two\ndescription = "y"\n', name="s")
     c = parse_scenario("replications = 3\n", name="s")
-    assert a.hash == b.hash != c.hash
+    d = parse_scenario('replications = 2\noutcomes = ["engagement_gap"]\n', name="s")
+    e = parse_scenario('replications = 2\ntimeseries = ["practising_share"]\n', name="s")
+    assert a.hash == b.hash == d.hash
+    assert len({a.hash, c.hash, e.hash}) == 3
 
 
 def test_toml_syntax_error():

@@ -465,7 +465,8 @@ def compare(
         command=_command_line(),
     )
     _say_sweep(res)
-    cmp = comparison(out, baseline=baseline)
+    # The current file decides what is shown (outcomes, baseline do not change results).
+    cmp = comparison(out, baseline=baseline or sc.baseline, outcomes=list(sc.spec.outcomes))
     console.print(format_comparison(cmp), markup=False, highlight=False, soft_wrap=True)
     files = write_tables(out, cmp)
     fig = plot_curves_ci(out)

@@ -363,6 +363,12 @@ RunsPerTaskOpt = Annotated[
 RetryOpt = Annotated[
     bool, typer.Option("--retry-failed", help="Run again the runs recorded as failed.")
 ]
+FreshOpt = Annotated[
+    bool,
+    typer.Option(
+        "--fresh", help="Replace the results in --out (e.g. of an older model) instead of resuming."
+    ),
+]
 
 
 def _say_sweep(res: Any) -> None:
@@ -386,6 +392,7 @@ def sweep(
     scheduler: SchedulerOpt = None,
     runs_per_task: RunsPerTaskOpt = None,
     retry_failed: RetryOpt = False,
+    fresh: FreshOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run every run of a scenario on Dask into a resumable sweep folder.
@@ -403,6 +410,7 @@ def sweep(
         scheduler=scheduler,
         runs_per_task_=runs_per_task,
         retry_failed=retry_failed,
+        fresh=fresh,
         progress=not quiet,
         command=_command_line(),
     )
@@ -426,6 +434,7 @@ def compare(
     scheduler: SchedulerOpt = None,
     runs_per_task: RunsPerTaskOpt = None,
     retry_failed: RetryOpt = False,
+    fresh: FreshOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Compare the strategies on the same replications: table with 95% CIs and curves.
@@ -461,6 +470,7 @@ def compare(
         scheduler=scheduler,
         runs_per_task_=runs_per_task,
         retry_failed=retry_failed,
+        fresh=fresh,
         progress=not quiet,
         command=_command_line(),
     )

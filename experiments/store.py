@@ -215,6 +215,34 @@ class SweepStore:
     _ts_schema: pa.Schema | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ opening
+    @staticmethod
+    def remove(root: str | Path) -> None:
+        """Delete a sweep folder's results (``--fresh``); only a sweep folder, and not while
+        another sweep writes to it. A missing or empty folder is left as it is.
+
+        Raises:
+            StoreError: ``root`` is not a sweep folder, or another sweep holds its lock.
+        """
+        import shutil
+
+        root = Path(root)
+        if _is_empty(root):
+            return
+        read_manifest(root)  # refuses anything that is not a sweep folder
+        with open(root / ".lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise StoreError([f"another sweep is writing to {root}"]) from None
+            (root / "manifest.json").unlink()  # first: a half-removed folder is not resumed
+            for child in root.iterdir():
+                if child.name == ".lock":
+                    continue
+                if child.is_dir():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+
     @classmethod
     def check(cls, root: str | Path, scenario: Scenario) -> dict[str, Any] | None:
         """Check that ``root`` can hold ``scenario``'s results; return its manifest if any.
@@ -226,7 +254,7 @@ class SweepStore:
         root = Path(root)
         if root.exists() and not root.is_dir():
             raise StoreError([f"--out {root} is a file, not a folder"])
-        if not root.exists() or not any(root.iterdir()):
+        if _is_empty(root):
             return None
         manifest = read_manifest(root)
         old = manifest.get("scenario", {})
@@ -235,14 +263,14 @@ class SweepStore:
                 [
                     f"{root} holds results of another scenario ({old.get('name')!r}, hash "
                     f"{str(old.get('hash'))[:12]}; this one {scenario.name!r}, hash "
-                    f"{scenario.hash[:12]}): choose another --out"
+                    f"{scenario.hash[:12]}): choose another --out, or --fresh to replace them"
                 ]
             )
         if manifest.get("model_version") != model_version():
             raise StoreError(
                 [
                     f"{root} was made by model version {manifest.get('model_version')}, not "
-                    f"{model_version()}: choose another --out"
+                    f"{model_version()}: choose another --out, or --fresh to replace them"
                 ]
             )
         return manifest
@@ -381,6 +409,11 @@ def stored_runs(root: str | Path, *, include_failed: bool = True) -> set[tuple[i
     if not include_failed:
         t = t[t["status"] == "ok"]
     return set(zip(t["point"].tolist(), t["rep"].tolist(), strict=True))
+
+
+def _is_empty(root: Path) -> bool:
+    """A missing folder, or one holding nothing but a sweep's lock file."""
+    return not root.exists() or (root.is_dir() and all(p.name == ".lock" for p in root.iterdir()))
 
 
 def _clean(root: Path) -> None:

@@ -31,7 +31,13 @@ from typing import Any
 import numpy as np
 
 from medlead.experiments.scenario import PRESET_FACTOR, Scenario, ScenarioError, load_scenario
-from medlead.experiments.store import StoreError, SweepStore, model_version, stored_runs
+from medlead.experiments.store import (
+    StoreError,
+    SweepStore,
+    model_version,
+    read_manifest,
+    stored_runs,
+)
 from medlead.model import REPORTERS, SUMMARY_KEYS, HospitalModel, ParamError, Params
 from medlead.model.hospital import seed_streams
 
@@ -294,6 +300,7 @@ def sweep(
     scheduler: str | None = None,
     runs_per_task_: int | None = None,
     retry_failed: bool = False,
+    fresh: bool = False,
     progress: bool = True,
     command: list[str] | None = None,
 ) -> SweepResult:
@@ -306,6 +313,8 @@ def sweep(
         scheduler: address of an existing Dask scheduler, e.g. ``tcp://127.0.0.1:8786``.
         runs_per_task_: runs per Dask task (default: chosen from the runs' expected cost).
         retry_failed: run again the runs recorded as failed.
+        fresh: delete the results already in ``out`` (a sweep folder of any scenario or
+            model version) and start again, instead of resuming or refusing.
         progress: show the progress bar (on stderr).
         command: the command line to record (default: ``sys.argv``).
 
@@ -322,10 +331,14 @@ def sweep(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     out = Path(out)
-    SweepStore.check(out, scenario)  # refuse before starting a cluster
+    if fresh:
+        if out.exists() and any(p.name != ".lock" for p in out.iterdir()):
+            read_manifest(out)  # only ever delete a sweep folder
+    else:
+        SweepStore.check(out, scenario)  # refuse before starting a cluster
     command = command if command is not None else ["medlead", *sys.argv[1:]]
     # Read-only first: nothing is written until the cluster is up and there is work.
-    todo = plan(scenario, stored_runs(out, include_failed=not retry_failed))
+    todo = plan(scenario, set() if fresh else stored_runs(out, include_failed=not retry_failed))
     client = cluster = store = None
     n_workers, where = 0, ""
     status = "failed"
@@ -333,6 +346,8 @@ def sweep(
         if todo:
             client, cluster, where, n_workers = _start_client(workers, scheduler)
             _check_workers(client)
+        if fresh:
+            SweepStore.remove(out)  # only now that the cluster is up
         store = SweepStore.open(out, scenario, command=command, cluster=where)
         todo = plan(scenario, store.stored(include_failed=not retry_failed))  # under the lock
         skipped = scenario.n_runs - len(todo)

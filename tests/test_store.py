@@ -201,3 +201,22 @@ def test_a_run_that_raises_is_recorded_as_failed_and_the_batch_goes_on(monkeypat
     ]
     assert out["rows"][1]["org_seed"] != out["rows"][0]["org_seed"]  # rep 1's own hospital
     assert len(out["timeseries"]["point"]) == 2 * (tiny.weeks + 1)
+
+
+def test_remove_only_deletes_sweep_folders_nobody_writes_to(tmp_path, tiny):
+    root = tmp_path / "s"
+    store = SweepStore.open(root, tiny, command=[])
+    out = batch(tiny, [(0, 0)])
+    store.write_part(out["rows"], out["timeseries"])
+    with pytest.raises(StoreError, match="another sweep is writing"):
+        SweepStore.remove(root)
+    store.close()
+    SweepStore.remove(root)
+    assert [p.name for p in root.iterdir()] == [".lock"]
+    assert SweepStore.check(root, load_scenario("headline")) is None  # empty again
+    foreign = tmp_path / "f"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    with pytest.raises(StoreError, match="not a sweep folder"):
+        SweepStore.remove(foreign)
+    assert (foreign / "notes.txt").read_text() == "mine"

@@ -377,3 +377,15 @@ def test_compare_adds_the_strategies_to_a_scenario_without_them(tmp_path):
     assert "4 points x 2 replications" in proc.stdout
     (folder,) = (tmp_path / "results").iterdir()
     assert folder.name.startswith("fixed-")
+
+
+def test_fresh_replaces_a_folder_of_another_scenario(tmp_path, tiny_reference):
+    root = tmp_path / "s"
+    other = tmp_path / "other.toml"
+    other.write_text(TINY.read_text().replace("replications = 3", "replications = 1"))
+    ok(medlead("sweep", str(other), "--out", str(root), "--workers", "1", "-q"))
+    proc = medlead("sweep", str(TINY), "--out", str(root), "--workers", "1", "-q")
+    assert proc.returncode == 2 and "--fresh to replace them" in proc.stderr
+    ok(medlead("sweep", str(TINY), "--out", str(root), "--workers", "1", "-q", "--fresh"))
+    pd.testing.assert_frame_equal(runs_frame(root), tiny_reference)
+    assert len(read_manifest(root)["sessions"]) == 1

@@ -1,0 +1,87 @@
+"""Sampled designs in scenario files, sensitivity from a sweep folder, the Markdown report."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from medlead.experiments.analysis import effect_table, sensitivity_tables, write_report
+from medlead.experiments.scenario import ScenarioError, load_scenario, parse_scenario
+from medlead.experiments.store import runs_frame
+from medlead.experiments.sweep import sweep
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_sampled_design_crosses_grid_with_sample_rows():
+    sc = load_scenario(DATA / "sampled.toml")
+    # Sobol, 2 parameters: n·(D+2) = 2·4 = 8 rows per strategy.
+    assert sc.sample_size == 8
+    assert len(sc.points) == 16
+    assert sc.factor_names == ["strategy", "internalisation_rate", "compliance_half_life"]
+    first = [p.params.internalisation_rate for p in sc.points[:8]]
+    second = [p.params.internalisation_rate for p in sc.points[8:]]
+    assert first == second  # the same rows under each strategy
+    assert {p.params.strategy for p in sc.points[:8]} == {"mandate"}
+    again = load_scenario(DATA / "sampled.toml")
+    assert [p.params for p in again.points] == [p.params for p in sc.points]
+
+
+def test_sampled_values_stay_in_plausible_ranges():
+    sc = load_scenario(DATA / "sampled.toml")
+    lo, hi = 0.005, 0.06
+    assert all(lo <= p.params.internalisation_rate <= hi for p in sc.points)
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ('[sample]\nmethod = "sobol"\nn = 4\nparameters = ["weeks"]', "no plausible range"),
+        ('[sample]\nmethod = "sobol"\nn = 4\nparameters = ["autonomi"]', "did you mean 'autonomy'"),
+        ('[sample]\nmethod = "grid"\nn = 4', "sample.method"),
+        ('[sample]\nmethod = "lhs"\nn = 4\nsize = 3', "sample.size"),
+    ],
+)
+def test_bad_sample_sections_are_named(extra, message):
+    text = "replications = 1\n" + extra
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text)
+    assert any(message in p for p in err.value.problems), err.value.problems
+
+
+@pytest.fixture(scope="module")
+def sampled_folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweeps") / "sampled"
+    sweep(DATA / "sampled.toml", out, workers=1, progress=False)
+    return out
+
+
+def test_sensitivity_tables_from_a_sweep(sampled_folder):
+    tables = sensitivity_tables(sampled_folder)
+    assert set(tables) == {"strategy=mandate", "strategy=persuasion"}
+    for df in tables.values():
+        assert list(df.factor) == ["internalisation_rate", "compliance_half_life"]
+        assert {"S1", "ST", "ST_lo", "ST_hi"} <= set(df.columns)
+        assert "convergence" in df.attrs
+
+
+def test_report_is_written_with_its_sections(sampled_folder):
+    path = write_report(sampled_folder)
+    text = path.read_text()
+    assert text.startswith("# sampled")
+    for section in ("## Curves", "## Sensitivity", "### strategy=mandate"):
+        assert section in text
+    for img in (sampled_folder / "figures").glob("*.png"):
+        assert img.stat().st_size > 2000
+
+
+def test_effect_table_pairs_replications(sampled_folder):
+    sc = load_scenario(DATA / "sampled.toml")
+    runs = runs_frame(sampled_folder)
+    ok = runs[runs.status == "ok"]
+    eff = effect_table(ok[ok.point.isin([0, 8])], sc, ["sustained_practising_share"], "mandate")
+    # Points 0 and 8 share sample row 0, so one persuasion-vs-mandate row per grid group.
+    assert len(eff) == 1
+    a = ok[ok.point == 8].sort_values("rep").sustained_practising_share.to_numpy()
+    b = ok[ok.point == 0].sort_values("rep").sustained_practising_share.to_numpy()
+    assert eff.difference.iloc[0] == pytest.approx(np.mean(a - b))

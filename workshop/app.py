@@ -55,10 +55,6 @@ CSS = """
 """
 
 
-def _bump(set_tick) -> None:
-    set_tick(lambda t: t + 1)
-
-
 @solara.component
 def Kpi(label: str, value: str, classes: str = ""):
     """One big headline number."""
@@ -131,17 +127,173 @@ def Levers(pending: Controls, set_pending, disabled: bool):
 
 
 @solara.component
+def Toolbar(run: WorkshopRun, tick, playing, speed, fullscreen, actions: dict, changed: bool):
+    """Week, status, strategy, compare, and the step/play/reset/withdraw buttons."""
+    tick.value  # noqa: B018 - subscribe: redraw every week
+    with solara.Row(gap="14px", style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Text(f"Week {run.week} of {run.params.weeks}", classes=["ml-week"])
+        solara.Text(_status(run), classes=["ml-status"])
+    with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Text("Strategy:", classes=["ml-status"])
+        solara.ToggleButtonsSingle(
+            value=run.params.strategy,
+            values=[],
+            children=[
+                solara.Button(STRATEGY_LABELS[s], value=s, classes=["ml-btn", f"ml-strategy-{s}"])
+                for s in STRATEGY_LABELS
+            ],
+            on_value=actions["strategy"],
+        )
+        solara.Text("Compare with:", classes=["ml-status"])
+        solara.Select(
+            "second strategy (same seed)",
+            value=STRATEGY_LABELS[run.compare] if run.compare else NOTHING,
+            values=[NOTHING]
+            + [STRATEGY_LABELS[s] for s in STRATEGY_LABELS if s != run.params.strategy],
+            on_value=actions["compare"],
+            classes=["ml-compare"],
+            style={"max-width": "380px"},
+        )
+    with solara.Row(gap="10px", style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Button(
+            "Step one week",
+            on_click=actions["step"],
+            disabled=run.at_end or playing.value,
+            icon_name="mdi-step-forward",
+            classes=["ml-btn", "ml-step"],
+            color="primary",
+        )
+        solara.Button(
+            "Pause" if playing.value else "Play",
+            on_click=actions["play"],
+            disabled=run.at_end and not playing.value,
+            icon_name="mdi-pause" if playing.value else "mdi-play",
+            classes=["ml-btn", "ml-pause" if playing.value else "ml-play"],
+            color="primary",
+        )
+        solara.Button(
+            "Reset" + (" (apply changes)" if changed else ""),
+            on_click=actions["reset"],
+            icon_name="mdi-restart",
+            classes=["ml-btn", "ml-reset"],
+            color="warning" if changed else None,
+        )
+        solara.ToggleButtonsSingle(
+            value=speed.value, values=list(SPEEDS), on_value=speed.set, classes=["ml-speed"]
+        )
+        solara.Button(
+            "Withdraw the intervention now",
+            on_click=actions["withdraw"],
+            disabled=not run.can_withdraw,
+            icon_name="mdi-hand-back-left",
+            classes=["ml-btn", "ml-withdraw"],
+            color="error",
+        )
+        solara.Button(
+            "Exit full screen" if fullscreen.value else "Full screen",
+            on_click=lambda: fullscreen.set(not fullscreen.value),
+            icon_name="mdi-fullscreen-exit" if fullscreen.value else "mdi-fullscreen",
+            classes=["ml-btn", "ml-fullscreen"],
+            text=True,
+        )
+
+
+@solara.component
+def Frame(run: WorkshopRun, tick):
+    """The week's pictures and headline numbers (the only part redrawn while playing)."""
+    t = tick.value
+
+    def render():
+        t0 = time.perf_counter()
+        pngs = run.hospital_pngs()
+        curves = run.curves_png()
+        run.last_redraw_ms = (time.perf_counter() - t0) * 1000.0
+        return pngs, curves
+
+    hospital_pngs, curves_png = solara.use_memo(render, [t, id(run.lanes)])
+    if len(run.lanes) > 1:
+        solara.Text(run.comparison_text(), classes=["ml-compare-text"])
+        with solara.Columns([1, 1]):
+            for i, ln in enumerate(run.lanes):
+                with solara.Column(gap="6px"):
+                    solara.Text(STRATEGY_LABELS[ln.strategy], classes=["ml-status"])
+                    Headline(run, i, t, compact=True)
+                    solara.Image(hospital_pngs[i], width="100%", classes=[f"ml-hospital-{i}"])
+    else:
+        Headline(run, 0, t)
+        solara.Image(hospital_pngs[0], width="100%", classes=["ml-hospital-0"])
+    solara.Image(curves_png, width="100%", classes=["ml-curves"])
+
+
+@solara.component
+def SessionCode(run: WorkshopRun, tick, on_replay):
+    """The session code (updated every week) and a box to replay one."""
+    tick.value  # noqa: B018 - subscribe
+    code_input, set_code_input = solara.use_state("")
+    solara.Text("Session code", classes=["ml-side-heading"])
+    solara.Text("Write this down to replay the room's choices exactly.", classes=["ml-help"])
+    solara.Text(run.session_code(), classes=["ml-session-code"])
+    solara.InputText(
+        "Replay a session code",
+        value=code_input,
+        on_value=set_code_input,
+        classes=["ml-code-input"],
+    )
+    solara.Button("Replay", on_click=lambda: on_replay(code_input), classes=["ml-replay"])
+
+
+@solara.component
+def Footer(run: WorkshopRun, tick):
+    """Downloads and the timing/fingerprint line."""
+    tick.value  # noqa: B018 - subscribe
+    with solara.Row(gap="10px", style={"flex-wrap": "wrap", "align-items": "center"}):
+        Download(
+            lambda: run.lanes[0].picture.export_png(),
+            filename=f"medlead-hospital-week{run.week}.png",
+            label="Download the picture (PNG)",
+            cls="ml-export-png",
+        )
+        Download(
+            lambda: run.curves.export_png(),
+            filename=f"medlead-curves-week{run.week}.png",
+            label="Download the curves (PNG)",
+            cls="ml-export-curves",
+        )
+        Download(
+            run.csv_bytes,
+            filename=f"medlead-run-{run.session_code()}.csv",
+            label="Download the data (CSV)",
+            cls="ml-export-csv",
+        )
+    with solara.Row(gap="6px"):
+        solara.Text(
+            f"Step {run.last_step_ms:.0f} ms + redraw {run.last_redraw_ms:.0f} ms · "
+            f"seed {run.controls.seed} · session code {run.session_code()} · curves fingerprint",
+            classes=["ml-help", "ml-footer"],
+        )
+        solara.Text(run.fingerprint(), classes=["ml-help", "ml-fingerprint"])
+
+
+@solara.component
 def Page():
-    """The workshop page."""
+    """The workshop page (re-rendered on choices; stepping redraws only ``tick`` readers)."""
     run: WorkshopRun = solara.use_memo(lambda: WorkshopRun(Controls(seed=1)), [])
-    tick, set_tick = solara.use_state(0)
+    tick = solara.use_reactive(0)
     pending, set_pending = solara.use_state(run.controls)
     playing = solara.use_reactive(False)
     speed = solara.use_reactive("medium")
     problems, set_problems = solara.use_state([])
-    code_input, set_code_input = solara.use_state("")
     fullscreen = solara.use_reactive(False)
-    timing = solara.use_ref(0.0)
+    # Choices (preset, strategy, seed, reset, replay) redraw the whole page; weeks only
+    # redraw the components that read ``tick``.
+    _, set_choices = solara.use_state(0)
+
+    def bump() -> None:
+        tick.set(tick.value + 1)
+
+    def chosen() -> None:
+        set_choices(lambda n: n + 1)
+        bump()
 
     def restart(controls: Controls, compare: str | None = run.compare) -> None:
         playing.set(False)
@@ -149,7 +301,7 @@ def Page():
         set_problems(found)
         if not found:
             set_pending(run.controls)
-        _bump(set_tick)
+        chosen()
 
     def do_step() -> None:
         if run.at_end:
@@ -157,9 +309,8 @@ def Page():
             return
         t0 = time.perf_counter()
         run.step()
-        run.hospital_pngs()
-        timing.current = (time.perf_counter() - t0) * 1000.0
-        _bump(set_tick)
+        run.last_step_ms = (time.perf_counter() - t0) * 1000.0
+        bump()
 
     def toggle_play() -> None:
         playing.set(not playing.value and not run.at_end)
@@ -176,11 +327,11 @@ def Page():
 
     def withdraw() -> None:
         run.withdraw()
-        _bump(set_tick)
+        bump()
 
-    def load_code() -> None:
+    def load_code(code: str) -> None:
         try:
-            new = replay(code_input)
+            new = replay(code)
         except ValueError as exc:
             set_problems([str(exc)])
             return
@@ -192,11 +343,21 @@ def Page():
         run.step(new.week - run.week)
         set_pending(run.controls)
         set_problems([])
-        _bump(set_tick)
+        chosen()
 
-    hospital_pngs = solara.use_memo(run.hospital_pngs, [tick])
-    curves_png = solara.use_memo(run.curves_png, [tick])
-    pending_params, pending_problems = try_params(pending)
+    actions = {
+        "step": do_step,
+        "play": toggle_play,
+        "reset": lambda: restart(pending),
+        "withdraw": withdraw,
+        "strategy": lambda s: restart(
+            Controls(pending.preset, s, pending.sliders, pending.seed), run.compare
+        ),
+        "compare": lambda label: restart(
+            run.controls, {v: k for k, v in STRATEGY_LABELS.items()}.get(label)
+        ),
+    }
+    _, pending_problems = try_params(pending)
     changed = pending != run.controls
 
     solara.Style(CSS)
@@ -258,138 +419,20 @@ def Page():
                 text=True,
             )
             Levers(pending, set_pending, disabled=False)
-            solara.Text("Session code", classes=["ml-side-heading"])
-            solara.Text(
-                "Write this down to replay the room's choices exactly.", classes=["ml-help"]
-            )
-            solara.Text(run.session_code(), classes=["ml-session-code"])
-            solara.InputText(
-                "Replay a session code",
-                value=code_input,
-                on_value=set_code_input,
-                classes=["ml-code-input"],
-            )
-            solara.Button("Replay", on_click=load_code, classes=["ml-replay"])
+            SessionCode(run, tick, load_code)
 
     with solara.Column(gap="10px", style={"padding": "4px 12px"}):
-        with solara.Row(gap="14px", style={"align-items": "center", "flex-wrap": "wrap"}):
-            solara.Text(f"Week {run.week} of {run.params.weeks}", classes=["ml-week"])
-            solara.Text(_status(run), classes=["ml-status"])
-        with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
-            solara.Text("Strategy:", classes=["ml-status"])
-            solara.ToggleButtonsSingle(
-                value=run.params.strategy,
-                values=[],
-                children=[
-                    solara.Button(
-                        STRATEGY_LABELS[s], value=s, classes=["ml-btn", f"ml-strategy-{s}"]
-                    )
-                    for s in STRATEGY_LABELS
-                ],
-                on_value=lambda s: restart(
-                    Controls(pending.preset, s, pending.sliders, pending.seed), run.compare
-                ),
-            )
-            solara.Text("Compare with:", classes=["ml-status"])
-            solara.Select(
-                "second strategy (same seed)",
-                value=STRATEGY_LABELS[run.compare] if run.compare else "(nothing)",
-                values=["(nothing)"]
-                + [STRATEGY_LABELS[s] for s in STRATEGY_LABELS if s != run.params.strategy],
-                on_value=lambda label: restart(
-                    run.controls, {v: k for k, v in STRATEGY_LABELS.items()}.get(label)
-                ),
-                classes=["ml-compare"],
-                style={"max-width": "380px"},
-            )
-        with solara.Row(gap="10px", style={"align-items": "center", "flex-wrap": "wrap"}):
-            solara.Button(
-                "Step one week",
-                on_click=do_step,
-                disabled=run.at_end or playing.value,
-                icon_name="mdi-step-forward",
-                classes=["ml-btn", "ml-step"],
-                color="primary",
-            )
-            solara.Button(
-                "Pause" if playing.value else "Play",
-                on_click=toggle_play,
-                disabled=run.at_end and not playing.value,
-                icon_name="mdi-pause" if playing.value else "mdi-play",
-                classes=["ml-btn", "ml-pause" if playing.value else "ml-play"],
-                color="primary",
-            )
-            solara.Button(
-                "Reset" + (" (apply changes)" if changed else ""),
-                on_click=lambda: restart(pending),
-                icon_name="mdi-restart",
-                classes=["ml-btn", "ml-reset"],
-                color="warning" if changed else None,
-            )
-            solara.ToggleButtonsSingle(
-                value=speed.value, values=list(SPEEDS), on_value=speed.set, classes=["ml-speed"]
-            )
-            solara.Button(
-                "Withdraw the intervention now",
-                on_click=withdraw,
-                disabled=not run.can_withdraw,
-                icon_name="mdi-hand-back-left",
-                classes=["ml-btn", "ml-withdraw"],
-                color="error",
-            )
-            solara.Button(
-                "Exit full screen" if fullscreen.value else "Full screen",
-                on_click=lambda: fullscreen.set(not fullscreen.value),
-                icon_name="mdi-fullscreen-exit" if fullscreen.value else "mdi-fullscreen",
-                classes=["ml-btn", "ml-fullscreen"],
-                text=True,
-            )
+        Toolbar(run, tick, playing, speed, fullscreen, actions, changed)
         for p in problems:
             solara.Error(p, classes=["ml-problem"])
-
-        compare = len(run.lanes) > 1
-        if compare:
-            solara.Text(run.comparison_text(), classes=["ml-compare-text"])
-            with solara.Columns([1, 1]):
-                for i, ln in enumerate(run.lanes):
-                    with solara.Column(gap="6px"):
-                        solara.Text(STRATEGY_LABELS[ln.strategy], classes=["ml-status"])
-                        Headline(run, i, tick, compact=True)
-                        solara.Image(hospital_pngs[i], width="100%", classes=[f"ml-hospital-{i}"])
-        else:
-            Headline(run, 0, tick)
-            solara.Image(hospital_pngs[0], width="100%", classes=["ml-hospital-0"])
-        solara.Image(curves_png, width="100%", classes=["ml-curves"])
+        Frame(run, tick)
         if not fullscreen.value:
-            with solara.Row(gap="10px", style={"flex-wrap": "wrap", "align-items": "center"}):
-                Download(
-                    lambda: run.lanes[0].picture.export_png(),
-                    filename=f"medlead-hospital-week{run.week}.png",
-                    label="Download the picture (PNG)",
-                    cls="ml-export-png",
-                )
-                Download(
-                    lambda: run.curves.export_png(),
-                    filename=f"medlead-curves-week{run.week}.png",
-                    label="Download the curves (PNG)",
-                    cls="ml-export-curves",
-                )
-                Download(
-                    run.csv_bytes,
-                    filename=f"medlead-run-{run.session_code()}.csv",
-                    label="Download the data (CSV)",
-                    cls="ml-export-csv",
-                )
             with solara.Column(classes=["ml-explain"]):
                 Md(explain(run.controls.preset, run.params.strategy))
-            with solara.Row(gap="6px"):
-                solara.Text(
-                    f"Step + redraw: {timing.current:.0f} ms · seed {run.controls.seed} · "
-                    f"session code {run.session_code()} · curves fingerprint",
-                    classes=["ml-help", "ml-footer"],
-                )
-                solara.Text(run.fingerprint(), classes=["ml-help", "ml-fingerprint"])
-    del pending_params
+            Footer(run, tick)
+
+
+NOTHING = "(nothing)"
 
 
 def _fmt(x: float) -> str:

@@ -53,6 +53,8 @@ class WorkshopRun:
     curves: CurvesPicture | None = field(default=None, init=False)
     withdrawn_at: int | None = field(default=None, init=False)
     problems: list[str] = field(default_factory=list, init=False)
+    last_step_ms: float = field(default=0.0, init=False)
+    last_redraw_ms: float = field(default=0.0, init=False)
 
     def __post_init__(self) -> None:
         problems = self.reset(self.controls, self.compare)

@@ -43,18 +43,20 @@ def wait_code(page, predicate: str) -> str:
 
 
 def set_slider(page, name: str, *keys: str) -> None:
-    """Move a slider with the keyboard (Home = its minimum, ArrowRight = one step up)."""
+    """Move a slider with the keyboard (Home = its minimum, ArrowRight = one step up),
+    waiting after each key until the server has redrawn the label with the new value.
+    """
+    label = f".ml-slider-{name} .v-label"
     for key in keys:
+        before = page.inner_text(label)
         thumb = page.locator(f".ml-slider-{name} [role=slider]")
-        before = thumb.get_attribute("aria-valuenow")
         thumb.focus()
         thumb.press(key)
         page.wait_for_function(
-            "([sel, v]) => { const t = document.querySelector(sel);"
-            " return t && t.getAttribute('aria-valuenow') !== v; }",
-            arg=[f".ml-slider-{name} [role=slider]", before],
+            "([sel, v]) => { const e = document.querySelector(sel);"
+            " return e && e.innerText !== v; }",
+            arg=[label, before],
         )
-        page.wait_for_timeout(300)
 
 
 def choose(page, select_cls: str, option: str) -> None:
@@ -117,9 +119,11 @@ def test_preset_strategy_and_reset_change_the_model(app_page, blocked):
     page.wait_for_function(
         "() => document.querySelector('.ml-session-code').innerText.startsWith('2')"
     )
-    assert week(page) == 0
+    wait_week(page, "(w) => w === 0")
+    page.wait_for_function(
+        "() => document.querySelector('.ml-explain').innerText.includes('machine bureaucracy')"
+    )
     assert page.inner_text(".ml-explain") != explain_before
-    assert "machine bureaucracy" in page.inner_text(".ml-explain").lower()
     page.click(".ml-strategy-mandate")
     page.wait_for_function(
         "() => document.querySelector('.ml-status').innerText.includes('Mandate')"
@@ -234,7 +238,8 @@ def test_session_code_reproduces_the_curves(app_page, blocked, chromium, worksho
     page.click(".ml-step")
     wait_week(page, "(w) => w === 5")
     code = wait_code(page, "(c) => c === '0m-1-5-w4'")
-    page.wait_for_timeout(500)
+    footer_has = "(c) => document.querySelector('.ml-footer').innerText.includes(c)"
+    page.wait_for_function(footer_has, arg=code)  # the fingerprint sits in the same row
     fingerprint = page.inner_text(".ml-fingerprint")
     other = page.context.new_page()
     other.goto(workshop_url)
@@ -242,10 +247,8 @@ def test_session_code_reproduces_the_curves(app_page, blocked, chromium, worksho
     assert other.inner_text(".ml-fingerprint") != fingerprint
     other.fill(".ml-code-input input", code)
     other.click(".ml-replay")
-    other.wait_for_function(
-        "(c) => document.querySelector('.ml-session-code').innerText === c", arg=code
-    )
-    assert week(other) == 5
+    other.wait_for_function(footer_has, arg=code)
+    assert wait_week(other, "(w) => w === 5") == 5
     assert other.inner_text(".ml-fingerprint") == fingerprint
     other.close()
     assert blocked == []

@@ -493,14 +493,82 @@ def report(
     baseline: Annotated[
         str | None, typer.Option(help="Strategy for the paired differences (default: none).")
     ] = None,
+    markdown: Annotated[
+        Path | None,
+        typer.Option("--markdown", help="Markdown report path (default: DIR/report.md)."),
+    ] = None,
 ) -> None:
-    """Print a sweep folder's table (means with 95% CIs, via DuckDB) and export CSV."""
+    """Print a sweep folder's table (DuckDB), export CSV and write a Markdown report.
+
+    The report embeds the figures (curves with CI bands; a phase diagram for two numeric
+    factors; the spread across generated Trusts; sensitivity indices for sampled
+    designs) and the tables (means with 95% CIs; paired effects with Vargha-Delaney A
+    and Hedges' g; replications needed for +/-0.02 intervals).
+    """
+    from medlead.experiments.analysis import write_report
     from medlead.experiments.compare import comparison, format_comparison, write_tables
 
     cmp = comparison(folder, baseline=baseline)
     console.print(format_comparison(cmp), markup=False, highlight=False, soft_wrap=True)
     files = write_tables(folder, cmp, out=csv)
+    files.append(write_report(folder, out=markdown))
     say("wrote " + ", ".join(str(f) for f in files))
+
+
+@command()
+def sensitivity(
+    scenario: ScenarioArg = "sensitivity",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Sweep folder (default: results/<scenario name>)."),
+    ] = None,
+    outcome: Annotated[
+        str, typer.Option(help="Summary key to analyse.")
+    ] = "sustained_practising_share",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    runs_per_task: RunsPerTaskOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Global sensitivity analysis: run a scenario's sampled design, then its indices.
+
+    Sobol (first-order and total indices with bootstrap 95% CIs and a convergence
+    check) or Morris (mu*), per combination of the grid factors; replications per sample
+    are averaged first. Writes sensitivity_<grid>.csv, figures and report.md.
+    """
+    from medlead.experiments.analysis import sensitivity_tables, write_report
+    from medlead.experiments.scenario import load_scenario
+    from medlead.experiments.sweep import sweep as run_sweep
+    from medlead.model import SUMMARY_KEYS
+
+    if outcome not in SUMMARY_KEYS:
+        from medlead.model.params import unknown_name_message
+
+        fail(f"--outcome: {unknown_name_message(outcome, list(SUMMARY_KEYS), 'outcome')}")
+    sc = load_scenario(scenario)
+    if sc.spec.sample is None:
+        fail(f"{scenario}: the scenario has no sample section to analyse")
+    out = out if out is not None else Path("results") / sc.name
+    res = run_sweep(
+        sc,
+        out,
+        workers=workers,
+        scheduler=scheduler,
+        runs_per_task_=runs_per_task,
+        progress=not quiet,
+        command=_command_line(),
+    )
+    _say_sweep(res)
+    written = []
+    for label, df in sensitivity_tables(out, outcome).items():
+        console.print(f"\n{sc.name}: {outcome}, {label}", markup=False, highlight=False)
+        console.print(df.to_string(index=False, float_format="%.3f"), markup=False)
+        safe = "".join(c if c.isalnum() else "_" for c in label)
+        path = out / f"sensitivity_{safe}.csv"
+        df.to_csv(path, index=False, float_format="%.6g")
+        written.append(path)
+    written.append(write_report(out))
+    say("wrote " + ", ".join(str(f) for f in written))
 
 
 # ------------------------------------------------------------------------- validate

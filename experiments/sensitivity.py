@@ -11,6 +11,7 @@ function checks it against known analytic indices.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -132,14 +133,16 @@ def analyse(
     """
     Y = np.asarray(Y, dtype=float)
     if method == "sobol":
-        si = sobol_analyze.analyze(
-            problem.salib(),
-            Y,
-            calc_second_order=False,
-            num_resamples=resamples,
-            conf_level=0.95,
-            seed=seed,
-        )
+        with warnings.catch_warnings():  # a constant outcome has no variance to apportion
+            warnings.simplefilter("ignore", RuntimeWarning)
+            si = sobol_analyze.analyze(
+                problem.salib(),
+                Y,
+                calc_second_order=False,
+                num_resamples=resamples,
+                conf_level=0.95,
+                seed=seed,
+            )
         df = pd.DataFrame(
             {
                 "factor": problem.factors,

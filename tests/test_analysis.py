@@ -85,3 +85,42 @@ def test_effect_table_pairs_replications(sampled_folder):
     a = ok[ok.point == 8].sort_values("rep").sustained_practising_share.to_numpy()
     b = ok[ok.point == 0].sort_values("rep").sustained_practising_share.to_numpy()
     assert eff.difference.iloc[0] == pytest.approx(np.mean(a - b))
+
+
+def _medlead(*args):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "medlead.experiments.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_cli_report_writes_markdown(sampled_folder, tmp_path):
+    res = _medlead("report", sampled_folder, "--markdown", tmp_path / "r.md")
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "r.md").read_text().startswith("# sampled")
+
+
+def test_cli_sensitivity_on_a_finished_folder(sampled_folder):
+    res = _medlead("sensitivity", DATA / "sampled.toml", "--out", sampled_folder, "-q")
+    assert res.returncode == 0, res.stderr
+    assert "strategy=persuasion" in res.stdout
+    assert (sampled_folder / "sensitivity_strategy_persuasion.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--outcome", "practising"], "unknown outcome"),
+        (["--out", "x"], "no sample section"),
+    ],
+)
+def test_cli_sensitivity_errors(args, message, tmp_path):
+    scenario = DATA / ("sampled.toml" if "--outcome" in args else "tiny.toml")
+    res = _medlead("sensitivity", scenario, *args)
+    assert res.returncode == 2
+    assert message in res.stderr
+    assert "Traceback" not in res.stderr

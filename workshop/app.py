@@ -30,6 +30,7 @@ from medlead.workshop.adapter import (
     try_params,
 )
 from medlead.workshop.explain import explain
+from medlead.workshop.picture import legend_png
 from medlead.workshop.run import WorkshopRun, percent, replay, short_label
 
 SPEEDS: dict[str, float] = {"slow": 1.0, "medium": 0.35, "fast": 0.1, "fastest": 0.0}
@@ -88,7 +89,11 @@ def Headline(run: WorkshopRun, lane: int, tick: int, compact: bool = False):
         Kpi("practising", percent(h["practising_share"]), "ml-kpi-practising")
         Kpi("microsystems improved", percent(h["microsystems_improved_share"]), "ml-kpi-ms")
         if not compact:
-            Kpi("engagement gap", "—" if gap != gap else f"{gap:+.2f}", "ml-kpi-gap")
+            Kpi(
+                "engagement gap (leaders − followers)",
+                "—" if gap != gap else f"{gap:+.2f}",
+                "ml-kpi-gap",
+            )
             Kpi("champions", f"{h['champions']:.0f}", "ml-kpi-champions")
             Kpi("conversations under way", f"{h['engagements']:.0f}", "ml-kpi-talks")
 
@@ -211,6 +216,10 @@ def Frame(run: WorkshopRun, tick):
         return pngs, curves
 
     hospital_pngs, curves_png = solara.use_memo(render, [t, id(run.lanes)])
+    legend = solara.use_memo(
+        lambda: legend_png(run.params.committed_cutoff) if len(run.lanes) > 1 else None,
+        [id(run.lanes)],
+    )
     if len(run.lanes) > 1:
         solara.Text(run.comparison_text(), classes=["ml-compare-text"])
         with solara.Columns([1, 1]):
@@ -219,6 +228,7 @@ def Frame(run: WorkshopRun, tick):
                     solara.Text(STRATEGY_LABELS[ln.strategy], classes=["ml-status"])
                     Headline(run, i, t, compact=True)
                     solara.Image(hospital_pngs[i], width="100%", classes=[f"ml-hospital-{i}"])
+        solara.Image(legend, width="100%", classes=["ml-legend"])
     else:
         Headline(run, 0, t)
         solara.Image(hospital_pngs[0], width="100%", classes=["ml-hospital-0"])

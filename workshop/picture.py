@@ -125,9 +125,10 @@ class HospitalPicture(_Blitted):
     Args:
         model: a :class:`medlead.model.HospitalModel` (read, never changed).
         title: optional words before the week in the picture's title (e.g. a strategy).
+        legend: draw the legend under the hospital (compare mode draws one shared legend).
     """
 
-    def __init__(self, model, title: str = ""):
+    def __init__(self, model, title: str = "", legend: bool = True):
         self.model = model
         self.title_prefix = title
         org = model.organisation
@@ -142,10 +143,10 @@ class HospitalPicture(_Blitted):
         self.sizes = np.where(org.role == Role.GENERAL_MANAGER, LEADER_SIZE, self.sizes)
         self.leader = leader
 
-        fig = Figure(figsize=(16, 6.6), dpi=DPI, facecolor="white")
+        fig = Figure(figsize=(16, 6.6 if legend else 5.4), dpi=DPI, facecolor="white")
         self.fig = fig
         self._init_canvas()
-        ax = fig.add_axes((0.01, 0.2, 0.98, 0.71))
+        ax = fig.add_axes((0.01, 0.2, 0.98, 0.71) if legend else (0.01, 0.01, 0.98, 0.87))
         self.ax = ax
         ax.set_axis_off()
         x, y = self.pos[:, 0], self.pos[:, 1]
@@ -297,93 +298,8 @@ class HospitalPicture(_Blitted):
         self.title = fig.text(0.01, 0.975, "", fontsize=22, fontweight="bold", va="top", color=INK)
         self.subtitle = fig.text(0.99, 0.975, "", fontsize=16, va="top", ha="right", color=INK)
         self._animate(self.champ, self.ring, self.dot, self.title, self.subtitle)
-        self._legend()
-
-    # ------------------------------------------------------------------ legend
-    def _legend(self) -> None:
-        fig = self.fig
-        handles = [
-            Line2D(
-                [], [], ls="", marker="^", ms=13, mfc="#888888", mec="#444444", label="Consultant"
-            ),
-            Line2D(
-                [],
-                [],
-                ls="",
-                marker="v",
-                ms=13,
-                mfc="#888888",
-                mec="#444444",
-                label="Junior doctor",
-            ),
-            Line2D([], [], ls="", marker="o", ms=13, mfc="#888888", mec="#444444", label="Nurse"),
-            Line2D([], [], ls="", marker="s", ms=13, mfc="#888888", mec="#444444", label="Manager"),
-            Line2D(
-                [],
-                [],
-                ls="",
-                marker="o",
-                ms=18,
-                mfc="#888888",
-                mec=BLACK,
-                mew=2.4,
-                label="Leader (large, black rim)",
-            ),
-            Line2D(
-                [], [], ls="", marker="*", ms=22, mfc="none", mec=BLACK, mew=1.6, label="Champion"
-            ),
-            Line2D(
-                [],
-                [],
-                ls="",
-                marker="o",
-                ms=16,
-                mfc="none",
-                mec=VERMILLION,
-                mew=3,
-                label="Compliant, not committed",
-            ),
-            Line2D(
-                [],
-                [],
-                ls="",
-                marker="o",
-                ms=7,
-                mfc="white",
-                mec=BLACK,
-                mew=1.2,
-                label="Practising the change",
-            ),
-            Line2D([], [], color=PURPLE, lw=3, label="Leader persuading a colleague"),
-            Line2D(
-                [],
-                [],
-                ls="",
-                marker="o",
-                ms=20,
-                mfc="#f3d98b",
-                mec=BLACK,
-                mew=2.5,
-                label="Microsystem improved",
-            ),
-        ]
-        fig.legend(
-            handles=handles,
-            loc="lower left",
-            bbox_to_anchor=(0.005, 0.0),
-            ncol=4,
-            fontsize=14,
-            frameon=False,
-            handletextpad=0.4,
-            columnspacing=1.2,
-        )
-        cax = fig.add_axes((0.79, 0.085, 0.19, 0.035))
-        grad = np.linspace(0, 1, 256)[None, :]
-        cax.imshow(grad, aspect="auto", cmap=CMAP, extent=(0, 1, 0, 1))
-        cax.set_yticks([])
-        cax.set_xticks([0, self.cutoff, 1])
-        cax.set_xticklabels(["0", f"{self.cutoff:g}\ncommitted", "1"], fontsize=12)
-        cax.set_title("Fill colour: commitment", fontsize=14, loc="left")
+        if legend:
+            draw_legend(fig, self.cutoff)
 
     # ------------------------------------------------------------------ update
     def update(self) -> None:
@@ -419,6 +335,96 @@ class HospitalPicture(_Blitted):
         """The current picture as PNG bytes (refreshed from the model)."""
         self.update()
         return self.frame()
+
+
+def draw_legend(fig: Figure, cutoff: float, ncol: int = 4, bar_rect=(0.79, 0.085, 0.19, 0.035)):
+    """The picture's legend (shapes, rings, dots, lines) and the commitment colour bar."""
+    handles = [
+        Line2D([], [], ls="", marker="^", ms=13, mfc="#888888", mec="#444444", label="Consultant"),
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="v",
+            ms=13,
+            mfc="#888888",
+            mec="#444444",
+            label="Junior doctor",
+        ),
+        Line2D([], [], ls="", marker="o", ms=13, mfc="#888888", mec="#444444", label="Nurse"),
+        Line2D([], [], ls="", marker="s", ms=13, mfc="#888888", mec="#444444", label="Manager"),
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            ms=18,
+            mfc="#888888",
+            mec=BLACK,
+            mew=2.4,
+            label="Leader (large, black rim)",
+        ),
+        Line2D([], [], ls="", marker="*", ms=22, mfc="none", mec=BLACK, mew=1.6, label="Champion"),
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            ms=16,
+            mfc="none",
+            mec=VERMILLION,
+            mew=3,
+            label="Compliant, not committed",
+        ),
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            ms=7,
+            mfc="white",
+            mec=BLACK,
+            mew=1.2,
+            label="Practising the change",
+        ),
+        Line2D([], [], color=PURPLE, lw=3, label="Leader persuading a colleague"),
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            ms=20,
+            mfc="#f3d98b",
+            mec=BLACK,
+            mew=2.5,
+            label="Microsystem improved",
+        ),
+    ]
+    fig.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.005, 0.0),
+        ncol=ncol,
+        fontsize=14,
+        frameon=False,
+        handletextpad=0.4,
+        columnspacing=1.2,
+    )
+    cax = fig.add_axes(bar_rect)
+    grad = np.linspace(0, 1, 256)[None, :]
+    cax.imshow(grad, aspect="auto", cmap=CMAP, extent=(0, 1, 0, 1))
+    cax.set_yticks([])
+    cax.set_xticks([0, cutoff, 1])
+    cax.set_xticklabels(["0", f"{cutoff:g}\ncommitted", "1"], fontsize=12)
+    cax.set_title("Fill colour: commitment", fontsize=14, loc="left")
+
+
+def legend_png(cutoff: float = 0.5) -> bytes:
+    """The legend alone, as a strip under the two hospitals of compare mode."""
+    fig = Figure(figsize=(16, 1.25), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)
+    draw_legend(fig, cutoff, ncol=4, bar_rect=(0.79, 0.38, 0.19, 0.22))
+    return _png(fig)
 
 
 def status_text(model) -> str:
@@ -602,4 +608,12 @@ class CurvesPicture(_Blitted):
         return self.frame()
 
 
-__all__ = ["CMAP", "CurvesPicture", "HospitalPicture", "status_text", "withdrawal_week_of"]
+__all__ = [
+    "CMAP",
+    "CurvesPicture",
+    "HospitalPicture",
+    "draw_legend",
+    "legend_png",
+    "status_text",
+    "withdrawal_week_of",
+]

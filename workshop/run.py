@@ -80,7 +80,8 @@ class WorkshopRun:
         for st in strategies:
             p = params if st == params.strategy else params.replace(strategy=st)
             model = HospitalModel(p, rng=controls.seed)
-            lanes.append(Lane(st, p, model, HospitalPicture(model, STRATEGY_LABELS[st])))
+            picture = HospitalPicture(model, STRATEGY_LABELS[st], legend=len(strategies) == 1)
+            lanes.append(Lane(st, p, model, picture))
         self.controls = controls
         self.compare = compare
         self.lanes = lanes

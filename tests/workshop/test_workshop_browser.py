@@ -59,6 +59,15 @@ def set_slider(page, name: str, *keys: str) -> None:
         )
 
 
+def replay_code(page, code: str) -> None:
+    """Type a session code into the sidebar and replay it."""
+    page.fill(".ml-code-input input", code)
+    page.click(".ml-replay")
+    page.wait_for_function(
+        "(c) => document.querySelector('.ml-footer').innerText.includes(c)", arg=code
+    )
+
+
 def choose(page, select_cls: str, option: str) -> None:
     page.click(f".{select_cls} .v-input__slot")
     page.locator(".menuable__content__active .v-list-item", has_text=option).first.click()
@@ -197,6 +206,11 @@ def test_compare_mode_shows_two_hospitals_that_diverge(app_page, blocked, tmp_pa
     assert "persuasion" in text and "mandate" in text
     kpis = page.locator(".ml-kpi-compliant .ml-kpi-value").all_inner_texts()
     assert len(kpis) == 2 and kpis[0] != kpis[1], kpis
+    # A year after withdrawal, by session code (no need to play 130 weeks).
+    replay_code(page, "0pm-1-156")
+    page.wait_for_function(
+        "() => document.querySelector('.ml-compare-text').innerText.includes('after withdrawal')"
+    )
     page.set_viewport_size({"width": 1600, "height": 1250})
     shot(page, tmp_path, "workshop-compare")
     assert blocked == []

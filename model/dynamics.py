@@ -80,15 +80,22 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
     _, pressure, resonance, programme = phase(pr, s.week, s.withdrawn)
 
     # 1-2. Mandate and reactance
-    p = mech.pressure_reaching(pressure, const.coupling, s.autonomy, const.duality_factor)
-    s.receptivity = mech.reactance_update(
-        s.receptivity, pressure, s.autonomy, resonance, pr.reactance, const.recovery
-    )
-    s.compliance = mech.compliance_update(
-        s.compliance, p, pr.compliance_gain, const.compliance_decay
-    )
+    if pressure == 0.0 and not (s.compliance < 0.0).any():
+        # No pressure (no mandate, or withdrawn): the same equations with p = 0 reduce
+        # exactly to recovery of receptivity and decay of compliance (r - 0 * r = r;
+        # k' = max(0, k * decay) = k * decay for k >= 0): 12 fewer array operations.
+        s.receptivity = s.receptivity + (1.0 - s.receptivity) * const.recovery
+        s.compliance = s.compliance * const.compliance_decay
+    else:
+        p = mech.pressure_reaching(pressure, const.coupling, s.autonomy, const.duality_factor)
+        s.receptivity = mech.reactance_update(
+            s.receptivity, pressure, s.autonomy, resonance, pr.reactance, const.recovery
+        )
+        s.compliance = mech.compliance_update(
+            s.compliance, p, pr.compliance_gain, const.compliance_decay
+        )
+        s.pressure_spent += float(p.sum())
     s.pressure = pressure
-    s.pressure_spent += float(p.sum())
 
     # 3. Persuasion: champions, engagements, conversations, revisits
     u = rng.random(const.n)

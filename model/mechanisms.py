@@ -165,7 +165,21 @@ class EdgeWork:
         self.lead_cols = ties.indices[self.lead_edges]
         self.kernel = accel.kernel(ties.nnz)
         self._ties = ties
+        # The kernel streams the column indices every week: int32 halves that traffic.
+        small = ties.shape[0] < 2**31 - 1
+        self.indices = ties.indices.astype(np.int32) if small else ties.indices
         self.matrix: sp.csr_array | None = None
+
+    def __getstate__(self) -> dict:
+        # The compiled kernel is a closure (numba is imported lazily): look it up again.
+        state = dict(self.__dict__)
+        state["kernel"] = None if self.kernel is None else True
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self.kernel is not None:
+            self.kernel = accel.kernel(self._ties.nnz)
 
     def buffers(self) -> EdgeWork:
         """Allocate the numpy path's buffers (once)."""
@@ -214,7 +228,7 @@ def neighbour_mean(
         num, den = accel.neighbour_sums(
             work.kernel,
             ties.indptr,
-            ties.indices,
+            work.indices,
             peer_weight,
             lead_weight,
             eff_credibility,

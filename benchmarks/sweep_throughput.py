@@ -60,45 +60,89 @@ def _loopback_cluster(n: int) -> tuple[str, list[subprocess.Popen]]:
     raise RuntimeError("loopback cluster did not start")
 
 
+def _in_process(sc) -> tuple[float, float]:
+    """Runs/s (wall, CPU) of the same runs in this process, in turn, without Dask or store."""
+    from medlead.experiments.sweep import plan, run_batch
+
+    tasks = [(p, r, sc.points[p].params, {}) for p, r in plan(sc, set())]
+    t0, c0 = time.perf_counter(), time.process_time()
+    run_batch(tasks, sc.seed, sc.spec.timeseries)
+    n = len(tasks)
+    return n / (time.perf_counter() - t0), n / (time.process_time() - c0)
+
+
 def main() -> None:
-    """Measure and print a Markdown table."""
+    """Measure and print a Markdown table (median and range over repeats)."""
+    import statistics
+
     from medlead.experiments.compare import strategy_scenario
     from medlead.experiments.scenario import load_scenario
+    from medlead.experiments.store import runs_frame
     from medlead.experiments.sweep import sweep
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--replications", type=int, default=None)
+    ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     sc = strategy_scenario(load_scenario("headline"), replications=args.replications)
-    rows = []
-    for label, kw in (
+    configs = (
+        ("no Dask: one process, sequential (reference)", None),
         ("LocalCluster, 1 worker", {"workers": 1}),
         ("LocalCluster, 2 workers", {"workers": 2}),
-        ("loopback dask scheduler + 2 dask workers", {"scheduler": "loopback"}),
-    ):
-        procs: list[subprocess.Popen] = []
-        if kw.get("scheduler") == "loopback":
-            kw["scheduler"], procs = _loopback_cluster(2)
-        load = os.getloadavg()[0]
-        with tempfile.TemporaryDirectory() as tmp:
-            t0 = time.perf_counter()
-            res = sweep(sc, Path(tmp) / "s", progress=False, command=["benchmark"], **kw)
-            wall = time.perf_counter() - t0
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            p.wait(timeout=30)
-        rows.append((label, res.ran, res.seconds, res.rate, wall, load))
-        print(
-            f"{label}: {res.ran} runs in {res.seconds:.1f} s = {res.rate:.2f} runs/s "
-            f"(wall {wall:.1f} s, load {load:.1f})",
-            flush=True,
-        )
+        ("loopback `dask scheduler` + 2 `dask worker`", {"scheduler": "loopback"}),
+    )
+    results: dict[str, list[tuple[float, float, float]]] = {label: [] for label, _ in configs}
+    for rep in range(args.repeats):
+        for label, kw in configs:
+            load = os.getloadavg()[0]
+            if kw is None:
+                rate, per_cpu = _in_process(sc)
+                results[label].append((rate, float("nan"), load, per_cpu, rate / per_cpu))
+                print(f"[{rep}] {label}: {rate:.2f} runs/s (load {load:.1f})", flush=True)
+                continue
+            kw = dict(kw)
+            procs: list[subprocess.Popen] = []
+            if kw.get("scheduler") == "loopback":
+                kw["scheduler"], procs = _loopback_cluster(2)
+            with tempfile.TemporaryDirectory() as tmp:
+                t0 = time.perf_counter()
+                res = sweep(sc, Path(tmp) / "s", progress=False, command=["benchmark"], **kw)
+                wall = time.perf_counter() - t0
+                runs = runs_frame(Path(tmp) / "s", timing=True)
+            cpu = float(runs["cpu_seconds"].sum())
+            got = cpu / float(runs["seconds"].sum())
+            for p in reversed(procs):
+                p.terminate()
+            for p in procs:
+                p.wait(timeout=30)
+            results[label].append((res.rate, wall, load, res.ran / cpu, got))
+            print(
+                f"[{rep}] {label}: {res.ran} runs in {res.seconds:.1f} s = {res.rate:.2f} runs/s "
+                f"(wall {wall:.1f} s, load {load:.1f}; {res.ran / cpu:.2f} runs per worker "
+                f"CPU-second, runs got {got:.0%} of a CPU)",
+                flush=True,
+            )
     print()
-    print("| configuration | runs | seconds | runs/s | wall incl. start (s) | load avg |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for label, n, s, r, w, load in rows:
-        print(f"| {label} | {n} | {s:.1f} | {r:.2f} | {w:.1f} | {load:.1f} |")
+    print(
+        f"{sc.n_runs} runs of the headline ({len(sc.points)} strategies x {sc.replications} "
+        f"replications, {sc.points[0].params.expected_staff} staff, {sc.weeks} weeks); "
+        f"{args.repeats} repeats, {os.cpu_count()} CPUs"
+    )
+    print()
+    print(
+        "| configuration | runs/s median | runs/s range | wall incl. start (s) | load avg "
+        "| runs per worker CPU-second | share of a CPU a run got |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for label, vals in results.items():
+        rates = [v[0] for v in vals]
+        walls = [v[1] for v in vals]
+        wall = "-" if all(w != w for w in walls) else f"{statistics.median(walls):.1f}"
+        med = {k: statistics.median(v[k] for v in vals) for k in (2, 3, 4)}
+        print(
+            f"| {label} | {statistics.median(rates):.2f} | {min(rates):.2f}-{max(rates):.2f} "
+            f"| {wall} | {med[2]:.1f} | {med[3]:.2f} | {med[4]:.0%} |"
+        )
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ __all__ = [
 FORMAT = "medlead-sweep/1"
 KEY_COLUMNS: tuple[str, ...] = ("run_id", "point", "rep", "org_seed")
 STATUS_COLUMNS: tuple[str, ...] = ("status", "error")
-TIMING_COLUMNS: tuple[str, ...] = ("seconds", "finished")
+TIMING_COLUMNS: tuple[str, ...] = ("seconds", "cpu_seconds", "finished")
 """Columns that vary between otherwise identical sweeps; left out of exported tables."""
 
 
@@ -132,7 +132,8 @@ def runs_schema(scenario: Scenario) -> pa.Schema:
     fields += [pa.field(f, factor_type(f)) for f in scenario.factor_names]
     fields += [pa.field("status", pa.string()), pa.field("error", pa.string())]
     fields += [pa.field(k, pa.float64()) for k in SUMMARY_KEYS]
-    fields += [pa.field("seconds", pa.float64()), pa.field("finished", pa.string())]
+    fields += [pa.field(c, pa.float64()) for c in ("seconds", "cpu_seconds")]
+    fields += [pa.field("finished", pa.string())]
     return pa.schema(fields)
 
 
@@ -446,7 +447,8 @@ def connect(root: str | Path) -> duckdb.DuckDBPyConnection:
     scenario = parse_scenario(manifest["scenario"]["text"], name=manifest["scenario"]["name"])
     if any((root / "runs").glob("*.parquet")):
         con.execute(
-            f"CREATE VIEW runs_all AS SELECT * FROM read_parquet('{runs_glob}', filename=true)"
+            "CREATE VIEW runs_all AS SELECT * FROM "
+            f"read_parquet('{runs_glob}', filename=true, union_by_name=true)"
         )
     else:
         con.register("_empty_runs", runs_schema(scenario).empty_table())

@@ -123,7 +123,7 @@ def run_batch(
     ts: dict[str, list[np.ndarray]] = {k: [] for k in ("point", "rep", "week", *timeseries)}
     with threadpool_limits(limits=1):
         for point, rep, params, factors in tasks:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             row: dict[str, Any] = {
                 "run_id": f"p{point:04d}-r{rep:04d}",
                 "point": point,
@@ -147,6 +147,7 @@ def run_batch(
                 for name, j in cols.items():
                     ts[name].append(history[:, j].astype(np.float32))
             row["seconds"] = time.perf_counter() - t0
+            row["cpu_seconds"] = time.process_time() - c0  # less than seconds: CPU contention
             row["finished"] = _now()
             rows.append(row)
     arrays = {k: np.concatenate(v) if v else np.array([]) for k, v in ts.items()}

@@ -23,6 +23,7 @@ import os
 import sys
 import time
 import traceback
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -385,7 +386,8 @@ def sweep(
 
 def _submit(client, scenario: Scenario, todo: list[tuple[int, int]], size: int) -> dict:
     futures = {}
-    key_base = f"medlead-{scenario.hash[:8]}"
+    # Unique per session, so concurrent sweeps on one cluster never share a task.
+    key_base = f"medlead-{scenario.hash[:8]}-{uuid.uuid4().hex[:8]}"
     timeseries = list(scenario.spec.timeseries)
     for chunk in batches(todo, size):
         tasks = [(p, r, scenario.points[p].params, _factor_values(scenario, p)) for p, r in chunk]

@@ -428,7 +428,7 @@ def compare(
         int | None, typer.Option(help="Replications per strategy (default: the scenario's).")
     ] = None,
     baseline: Annotated[
-        str | None, typer.Option(help="Strategy for the paired differences (default: none).")
+        str | None, typer.Option(help="Baseline strategy of the paired differences.")
     ] = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
@@ -491,7 +491,7 @@ def report(
         typer.Option("--csv", help="Folder for runs.csv, table.csv, paired.csv (default: DIR)."),
     ] = None,
     baseline: Annotated[
-        str | None, typer.Option(help="Strategy for the paired differences (default: none).")
+        str | None, typer.Option(help="Baseline strategy of the paired differences.")
     ] = None,
     markdown: Annotated[
         Path | None,

@@ -34,3 +34,12 @@ def test_no_stray_files():
     names = {p.stem for p in EXPLAIN_DIR.glob("*.md")}
     expected = set(WORKSHOP_PRESETS) | {f"strategy-{s}" for s in STRATEGIES}
     assert names == expected
+
+
+@pytest.mark.parametrize("preset", WORKSHOP_PRESETS)
+def test_every_preset_has_a_one_page_handout(preset):
+    from medlead.workshop.handout import handout_pdf
+
+    pdf = handout_pdf(preset, seed=2, week=10)
+    assert pdf.startswith(b"%PDF")
+    assert b"/Count 1" in pdf  # one page

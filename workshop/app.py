@@ -30,6 +30,7 @@ from medlead.workshop.adapter import (
     try_params,
 )
 from medlead.workshop.explain import explain
+from medlead.workshop.handout import handout_pdf
 from medlead.workshop.picture import legend_png
 from medlead.workshop.run import WorkshopRun, percent, replay, short_label
 
@@ -268,6 +269,12 @@ def Footer(run: WorkshopRun, tick):
             filename=f"medlead-curves-week{run.week}.png",
             label="Download the curves (PNG)",
             cls="ml-export-curves",
+        )
+        Download(
+            lambda: handout_pdf(run.controls.preset, seed=run.controls.seed),
+            filename=f"medlead-handout-{run.controls.preset}.pdf",
+            label="Handout for this hospital (PDF)",
+            cls="ml-export-handout",
         )
         Download(
             run.csv_bytes,

@@ -336,6 +336,11 @@ class HospitalPicture(_Blitted):
         self.update()
         return self.frame()
 
+    def export_png(self) -> bytes:
+        """A full, well-compressed PNG of the model's current state (for downloads)."""
+        self.update()
+        return super().export_png()
+
 
 def draw_legend(fig: Figure, cutoff: float, ncol: int = 4, bar_rect=(0.79, 0.085, 0.19, 0.035)):
     """The picture's legend (shapes, rings, dots, lines) and the commitment colour bar."""

@@ -1,0 +1,186 @@
+"""Printable one-page handouts, one per hospital preset (A4 PDF).
+
+Each page holds the preset's description, its hospital drawn at the end of the run (a
+year after withdrawal) under the preset's own strategy (seed shown), the explain text (what to
+notice, what to try next, the idea behind it) and the values of the key levers, so a
+room can take the picture and the questions home. ::
+
+    python -m medlead.workshop.handout --out handouts/     # one PDF per preset
+
+The app offers the same page for the current hospital as a download.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import re
+import textwrap
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from medlead.model import Params
+from medlead.workshop.adapter import (
+    PRESET_LABELS,
+    STRATEGY_LABELS,
+    WORKSHOP_PRESETS,
+    Controls,
+    preset_description,
+    slider_specs,
+)
+from medlead.workshop.explain import explain_text
+from medlead.workshop.run import WorkshopRun
+
+A4 = (8.27, 11.69)
+WRAP = 98
+
+
+def _plain_lines(markdown: str) -> list[tuple[str, str]]:
+    """Markdown → (style, line) pairs: 'h2', 'h3', 'bullet' or 'text', wrapped to fit."""
+    out: list[tuple[str, str]] = []
+    para: list[str] = []
+
+    def flush():
+        if para:
+            for line in textwrap.wrap(" ".join(para), WRAP):
+                out.append(("text", line))
+            para.clear()
+
+    for raw in markdown.splitlines():
+        line = re.sub(
+            r"\*\*(.+?)\*\*|\*(.+?)\*|_(.+?)_", lambda m: next(g for g in m.groups() if g), raw
+        )
+        line = line.replace("`", "")
+        if line.startswith("## "):
+            flush()
+            out.append(("h2", line[3:]))
+        elif line.startswith("### "):
+            flush()
+            out.append(("h3", line[4:]))
+        elif line.startswith("- "):
+            flush()
+            wrapped = textwrap.wrap(line[2:], WRAP - 3)
+            out.append(("bullet", "• " + wrapped[0]))
+            out.extend(("text", "   " + w) for w in wrapped[1:])
+        elif line.strip():
+            para.append(line.strip())
+        else:
+            flush()
+    flush()
+    return out
+
+
+def handout_pdf(preset: str, seed: int = 1, week: int | None = None, fmt: str = "pdf") -> bytes:
+    """One A4 page for ``preset`` as PDF bytes (``fmt="png"`` for a preview image).
+
+    Args:
+        preset: one of the workshop presets.
+        seed: the seed of the pictured run (printed on the page).
+        week: the week pictured; default: the horizon (a year after withdrawal).
+        fmt: ``"pdf"``, or ``"png"`` for a preview image.
+    """
+    run = WorkshopRun(Controls(preset=preset, seed=seed))
+    week = run.params.weeks if week is None else week
+    run.step(week)
+    picture = Image.open(io.BytesIO(run.lanes[0].picture.export_png()))
+    run.curves_png()
+    curves = Image.open(io.BytesIO(run.curves.export_png()))
+    params = Params.preset(preset)
+
+    fig = Figure(figsize=A4, dpi=100, facecolor="white")
+    FigureCanvasAgg(fig)
+    fig.text(
+        0.06,
+        0.965,
+        f"medlead workshop · {PRESET_LABELS[preset]}",
+        fontsize=17,
+        fontweight="bold",
+        va="top",
+    )
+    fig.text(
+        0.06,
+        0.94,
+        preset_description(preset)[0].upper() + preset_description(preset)[1:],
+        fontsize=10,
+        va="top",
+    )
+    ax = fig.add_axes((0.04, 0.64, 0.92, 0.29))
+    ax.imshow(np.asarray(picture))
+    ax.set_axis_off()
+    fig.text(
+        0.06,
+        0.635,
+        f"The hospital at week {week} under {STRATEGY_LABELS[params.strategy].lower()} "
+        f"(seed {seed}; session code {run.session_code()}).",
+        fontsize=8.5,
+        va="top",
+        style="italic",
+    )
+    y = 0.605
+    sizes = {"h2": 12.5, "h3": 10.5, "bullet": 9, "text": 9}
+    steps = {"h2": 0.024, "h3": 0.021, "bullet": 0.0155, "text": 0.0155}
+    for style, line in _plain_lines(explain_text(preset)):
+        if style == "h2":
+            continue  # the page title already names the preset
+        if style == "h3":
+            y -= 0.008
+        fig.text(
+            0.06,
+            y,
+            line,
+            fontsize=sizes[style],
+            va="top",
+            fontweight="bold" if style in ("h2", "h3") else "normal",
+        )
+        y -= steps[style]
+    y -= 0.01
+    fig.text(0.06, y, "Key levers in this hospital", fontsize=10.5, fontweight="bold", va="top")
+    y -= 0.021
+    specs = slider_specs()
+    half = (len(specs) + 1) // 2
+    for i, s in enumerate(specs):
+        x = 0.06 if i < half else 0.52
+        yy = y - (i % half) * 0.0155
+        value = getattr(params, s.name)
+        fig.text(x, yy, f"{s.label}: {value:g}", fontsize=9, va="top")
+    y_end = y - half * 0.0155 - 0.01
+    cax = fig.add_axes((0.04, 0.035, 0.92, max(0.12, y_end - 0.035)))
+    cax.imshow(np.asarray(curves))
+    cax.set_axis_off()
+    fig.text(
+        0.06,
+        0.02,
+        "Strategy in this preset: "
+        + STRATEGY_LABELS[params.strategy]
+        + ". A model's outcome, not a prediction: try other seeds and levers.",
+        fontsize=8,
+        va="bottom",
+        color="#333333",
+    )
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt)
+    return buf.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write one handout PDF per preset into ``--out``."""
+    ap = argparse.ArgumentParser(prog="python -m medlead.workshop.handout")
+    ap.add_argument("--out", type=Path, default=Path("handouts"))
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for preset in WORKSHOP_PRESETS:
+        path = args.out / f"medlead-handout-{preset}.pdf"
+        path.write_bytes(handout_pdf(preset, seed=args.seed))
+        print(path)
+    return 0
+
+
+__all__ = ["handout_pdf", "main"]
+
+if __name__ == "__main__":
+    raise SystemExit(main())

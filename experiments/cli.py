@@ -629,7 +629,21 @@ def validate(
             cfg,
             out,
             workers=n_workers,
-            command=shlex.join(_command_line()),
+            command=shlex.join(
+                ["medlead", "validate"]
+                + (["--quick"] if quick else [])
+                + ["--out", str(out), "--workers", str(n_workers)]
+                + [
+                    f"--{k.replace('_', '-')}={val}"
+                    for k, val in (
+                        ("replications", replications),
+                        ("samples", samples),
+                        ("seed", seed),
+                        ("runs_csv", runs_csv),
+                    )
+                    if val is not None
+                ]
+            ),
             progress=lambda done, total: say(f"  {done:,}/{total:,} runs"),
             runs_csv=runs_csv,
         )

@@ -29,6 +29,7 @@ contrast, in ``tests/test_theory.py``). Here nothing is asserted; verdicts are r
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -265,7 +266,10 @@ def run_tasks(
         size = max(1, min(8, total // (workers * 8)))
         chunks = [tasks[i : i + size] for i in range(0, total, size)]
         done = 0
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawn, not fork: the parent may hold threads (Dask, Mesa) that fork would copy
+        # mid-lock; each worker imports medlead afresh.
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             futures = [pool.submit(_run_chunk, c, seed) for c in chunks]
             step = max(1, len(chunks) // 20)
             for k, fut in enumerate(as_completed(futures)):
@@ -554,12 +558,46 @@ def _lhs_point_means(lhs: pd.DataFrame, cond: str, col: str) -> pd.Series:
     return lhs[lhs.condition == cond].groupby("point")[col].mean()
 
 
+def _region(extra: dict, key: str, holds: pd.Series) -> RegionShare:
+    """Region share of a pattern; keeps the per-point result for :func:`drivers`."""
+    extra.setdefault("region_points", {})[key] = holds.astype(bool)
+    return region_share(list(holds.astype(bool)))
+
+
+def drivers(holds: pd.Series, design: pd.DataFrame, top: int = 3) -> list[tuple[str, float]]:
+    """Sampled parameters most associated with where a pattern holds (Spearman ρ).
+
+    Rank correlation between each parameter's sampled value and the 0/1 outcome over the
+    Latin hypercube points; the ``top`` largest in absolute value, strongest first.
+    Descriptive: with a few dozen points, |ρ| below about 0.25 is noise.
+    """
+    from scipy.stats import spearmanr
+
+    if holds.nunique() < 2 or design.empty:
+        return []
+    x = design.set_index("point").loc[holds.index]
+    out = []
+    for name in x.columns:
+        if x[name].nunique() < 2:
+            continue
+        rho = spearmanr(x[name].to_numpy(float), holds.to_numpy(float)).statistic
+        if np.isfinite(rho):
+            out.append((name, float(rho)))
+    return sorted(out, key=lambda t: -abs(t[1]))[:top]
+
+
 def _fmt_ci(ci: MeanCI, signed: bool = True) -> str:
     return ci.format(3, signed=signed)
 
 
-def analyse(runs: pd.DataFrame, cfg: ValidationConfig) -> tuple[list[PatternResult], dict]:
-    """Every pattern's tests, region share and verdict from the runs table."""
+def analyse(
+    runs: pd.DataFrame, cfg: ValidationConfig, design: pd.DataFrame | None = None
+) -> tuple[list[PatternResult], dict]:
+    """Every pattern's tests, region share and verdict from the runs table.
+
+    ``design`` (the Latin hypercube, one row per point) adds, per pattern, the sampled
+    parameters most associated with where it holds.
+    """
     rng = np.random.default_rng(cfg.seed)
     d = runs[runs.block == "defaults"]
     lhs = runs[runs.block == "lhs"]
@@ -579,7 +617,7 @@ def analyse(runs: pd.DataFrame, cfg: ValidationConfig) -> tuple[list[PatternResu
     ]
     early = lhs_diff("prof_mandate", "prof_persuasion", "practising_26")
     late = lhs_diff("prof_persuasion", "prof_mandate", "sustained")
-    region = region_share([(e > 0 and s > 0) for e, s in zip(early, late, strict=True)])
+    region = _region(extra, "P1", (early > 0) & (late > 0))
     extra["p1_region_persuasion_wins"] = region_share(list(late > 0))
     extra["p1_region_mandate_early"] = region_share(list(early > 0))
     phase = runs[runs.block == "phase"]
@@ -611,8 +649,21 @@ def analyse(runs: pd.DataFrame, cfg: ValidationConfig) -> tuple[list[PatternResu
             "Phase diagram (internalisation rate × compliance half-life, "
             f"{cfg.phase_replications} replications per cell): persuasion sustains more "
             f"in {int((cells > 0).sum())} of {cells.size} cells, mandate in "
-            f"{int((cells < 0).sum())}; see the figure."
+            f"{int((cells < 0).sum())}; cells with |difference| < 0.05 (a near tie at "
+            f"{cfg.phase_replications} replications): {int((cells.abs() < 0.05).sum())}. "
+            "The mean difference spans "
+            f"{np.ptp(cells.groupby(level=0).mean()):.2f} across internalisation rates "
+            f"(averaged over half-lives) and {np.ptp(cells.groupby(level=1).mean()):.2f} "
+            "across compliance half-lives (averaged over internalisation rates)."
         )
+    cwm = _series(d, "prof_mandate", "mean_c_w").to_numpy(float)
+    cem = _series(d, "prof_mandate", "mean_c_end").to_numpy(float)
+    details.append(
+        "Under mandate, mean commitment of clinical staff is "
+        f"{_fmt_ci(mean_ci(cwm), False)} at withdrawal and {_fmt_ci(mean_ci(cem), False)} "
+        "at week 156: practice under pressure is internalised (the internalisation "
+        "mechanism), which is what carries mandated practice past withdrawal."
+    )
     out.append(
         PatternResult(
             "P1",
@@ -648,7 +699,7 @@ def analyse(runs: pd.DataFrame, cfg: ValidationConfig) -> tuple[list[PatternResu
     lhs_did = lhs_diff("mach_mandate", "mach_persuasion", "sustained") - lhs_diff(
         "prof_mandate", "prof_persuasion", "sustained"
     )
-    region = region_share(list(lhs_did > 0))
+    region = _region(extra, "P2", lhs_did > 0)
     details = [
         f"Practising at week 156, machine: mandate {_fmt_ci(mean_ci(mm), False)}, "
         f"persuasion {_fmt_ci(mean_ci(mp), False)}; mandate − persuasion "
@@ -697,7 +748,7 @@ def analyse(runs: pd.DataFrame, cfg: ValidationConfig) -> tuple[list[PatternResu
         )
     ]
     lhs_none = _lhs_point_means(lhs, "prof_none", "sustained")
-    region = region_share(list(lhs_none < STATUS_QUO_MAX))
+    region = _region(extra, "P3", lhs_none < STATUS_QUO_MAX)
     details = [
         f"Peak practising over the three years with no intervention: mean "
         f"{_fmt_ci(mean_ci(none_peak), False)}, largest {np.nanmax(none_peak):.3f}.",
@@ -795,6 +846,7 @@ def analyse(runs: pd.DataFrame, cfg: ValidationConfig) -> tuple[list[PatternResu
             "Not assessed across the region (a grid per point is too costly); the verdict "
             "rests on the defaults.",
         ]
+        details.extend(_critical_mass_explore(cm, cfg, rng, extra))
     out.append(
         PatternResult(
             "P4",
@@ -832,7 +884,7 @@ def analyse(runs: pd.DataFrame, cfg: ValidationConfig) -> tuple[list[PatternResu
             checks.append(_check(f"{factor} high − low: {what}", hi, lo, sign))
     gap = lhs_diff("es_high_high", "es_low_low", "gap_programme")
     spread = lhs_diff("es_high_high", "es_low_low", "practising_w")
-    region = region_share([(g > 0 and s < 0) for g, s in zip(gap, spread, strict=True)])
+    region = _region(extra, "P5", (gap > 0) & (spread < 0))
     hh_g = _series(d, "es_high_high", "gap_programme").to_numpy(float)
     ll_g = _series(d, "es_low_low", "gap_programme").to_numpy(float)
     hh_w = _series(d, "es_high_high", "weeks_to_half").to_numpy(float)
@@ -875,7 +927,7 @@ def analyse(runs: pd.DataFrame, cfg: ValidationConfig) -> tuple[list[PatternResu
         .groupby("point")[["noncham_c_w", "noncham_c_end"]]
         .mean()
     )
-    region = region_share(list((lhs_p.noncham_c_end - lhs_p.noncham_c_w) < 0))
+    region = _region(extra, "P6", (lhs_p.noncham_c_end - lhs_p.noncham_c_w) < 0)
     p = Params()
     pure = 2 ** (-(p.weeks - p.withdrawal_week) / p.commitment_half_life)
     ratio = mean_ci(ce / np.where(cw > 0, cw, np.nan))
@@ -940,10 +992,15 @@ def analyse(runs: pd.DataFrame, cfg: ValidationConfig) -> tuple[list[PatternResu
     sd_min = VARIATION_MIN_RANGE / NORMAL_P10_P90
     lhs_sd = lhs[lhs.condition == "prof_persuasion"].groupby("point").sustained.std(ddof=1)
     region = (
-        region_share(list(lhs_sd.dropna() >= sd_min))
+        _region(extra, "P7", lhs_sd.dropna() >= sd_min)
         if cfg.lhs_replications > 1
         else RegionShare(0, 0, 0.0, 1.0)
     )
+    lhs_m = lhs[lhs.condition == "prof_persuasion"].groupby("point").sustained
+    edge = (lhs_m.max() < 0.05) | (lhs_m.min() > 0.95)
+    if len(lhs_sd) and cfg.lhs_replications > 1:
+        not_var = lhs_sd.dropna() < sd_min
+        extra["p7_edge"] = (int((edge & not_var).sum()), int(not_var.sum()))
     msus = _series(d, "prof_mandate", "sustained").to_numpy(float)
     iqr = _pct(sus, 0.75) - _pct(sus, 0.25)
     details = [
@@ -956,6 +1013,16 @@ def analyse(runs: pd.DataFrame, cfg: ValidationConfig) -> tuple[list[PatternResu
         "Each replication is a newly generated Trust *and* new weekly draws (the seed "
         "scheme ties them), so this spread mixes structure and chance, as the seed's "
         "'variation between Trusts' does.",
+        *(
+            [
+                f"Of the {extra['p7_edge'][1]} region points where the Trusts did not "
+                f"differ enough, {extra['p7_edge'][0]} had every Trust below 5% or above 95% "
+                "practising: where a policy fails (or succeeds) everywhere, Trusts cannot "
+                "differ."
+            ]
+            if "p7_edge" in extra
+            else []
+        ),
         f"Region: a point counts when the sd across its {cfg.lhs_replications} Trusts is "
         f"≥ {sd_min:.3f} (a normal 10–90% range of {VARIATION_MIN_RANGE:g}); with so few "
         "Trusts per point this is a crude screen.",
@@ -989,7 +1056,7 @@ def analyse(runs: pd.DataFrame, cfg: ValidationConfig) -> tuple[list[PatternResu
         ),
     ]
     lhs_kp = lhs_diff("kp_hybrid", "prof_hybrid", "sustained")
-    region = region_share(list(lhs_kp > 0))
+    region = _region(extra, "P8", lhs_kp > 0)
     details = [
         f"Practising at week 156: kp_like {_fmt_ci(mean_ci(kp), False)}, professional with "
         f"hybrid {_fmt_ci(mean_ci(ph), False)}, professional with persuasion "
@@ -1026,7 +1093,65 @@ def analyse(runs: pd.DataFrame, cfg: ValidationConfig) -> tuple[list[PatternResu
     )
     for res in out:
         res.seed_note = _seed_note(res)
+        pts = extra.get("region_points", {}).get(res.key)
+        if design is not None and pts is not None and res.region is not None:
+            top = drivers(pts, design)
+            if top:
+                res.details.append(
+                    "Where it holds in the region depends most on (Spearman ρ between the "
+                    "sampled value and holding, over the points): "
+                    + ", ".join(f"`{n}` {r:+.2f}" for n, r in top)
+                    + "."
+                )
     return out, extra
+
+
+def _critical_mass_explore(
+    cm: pd.DataFrame, cfg: ValidationConfig, rng: np.random.Generator, extra: dict
+) -> list[str]:
+    """Exploratory lines on the critical-mass grid (not part of the verdict).
+
+    Defined after seeing the grid: does the product hide a saturation in leader time and
+    a threshold in leader share alone?
+    """
+    grid = cm.groupby(["leader_share", "leader_time_pa"]).sustained.mean().unstack()
+    times = list(grid.columns)
+    if len(times) < 2:
+        return []
+    best_t = grid.idxmax(axis=1)
+    if 1.0 in grid:
+        extra["cm_time_effect"] = (times[-1], float((grid[times[-1]] - grid[1.0]).mean()))
+    lines = [
+        "Exploratory, not part of the verdict: the two levers do not act only through their "
+        "product. For each leader share the best leader time is "
+        + ", ".join(f"{ls:g} → {t:g} PA" for ls, t in best_t.items())
+        + f"; going from 1 PA to {times[-1]:g} PA changes the mean over leader shares by "
+        f"{(grid[times[-1]] - grid[1.0]).mean() if 1.0 in grid else math.nan:+.3f}, "
+        f"while leader share moves it from {grid.iloc[0].mean():.2f} to "
+        f"{grid.iloc[-1].mean():.2f}."
+    ]
+    sat = cm[cm.leader_time_pa >= 1.0]
+    if sat.leader_share.nunique() >= 4:
+        fit = hill_fit(sat.leader_share.to_numpy(), sat.sustained.to_numpy())
+        groups = [g for _, g in sat.groupby("cell")]
+        ns = []
+        for _ in range(cfg.bootstrap):
+            b = pd.concat([g.iloc[rng.integers(0, len(g), len(g))] for g in groups])
+            ns.append(hill_fit(b.leader_share.to_numpy(), b.sustained.to_numpy())["n"])
+        ns = np.array([n for n in ns if np.isfinite(n)])
+        lo, hi = np.quantile(ns, [0.025, 0.975]) if ns.size else (math.nan, math.nan)
+        lines.append(
+            "Hill fit against leader share alone, where leader time is at least 1 PA: "
+            f"half-way at a leader share of {fit['x0']:.3f}, n = {fit['n']:.2f} "
+            f"[{lo:.2f}, {hi:.2f}], rise {fit['top'] - fit['bottom']:.3f}"
+            + (
+                f" — by the same n ≥ {HILL_MIN_STEEPNESS:g} criterion, a threshold in leader share."
+                if lo >= HILL_MIN_STEEPNESS
+                else f" — by the same n ≥ {HILL_MIN_STEEPNESS:g} criterion, not clearly a "
+                "threshold either."
+            )
+        )
+    return lines
 
 
 def _seed_note(res: PatternResult) -> str:
@@ -1065,27 +1190,17 @@ def write_figures(extra: dict, img_dir: Path) -> dict[str, Path]:
     img_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
     if "phase_table" in extra:
-        t = extra["phase_table"]
-        bound = max(
-            0.1,
-            float(
-                np.ceil(
-                    t.groupby(["internalisation_rate", "compliance_half_life"])["diff"]
-                    .mean()
-                    .abs()
-                    .max()
-                    * 10
-                )
-                / 10
-            ),
-        )
+        col = "persuasion_minus_mandate"
+        t = extra["phase_table"].rename(columns={"diff": col})
+        cells = t.groupby(["internalisation_rate", "compliance_half_life"])[col].mean()
+        bound = max(0.1, float(np.ceil(cells.abs().max() * 10) / 10))
         fig = phase_diagram(
             t,
             "compliance_half_life",
             "internalisation_rate",
-            "diff",
-            title="Sustained practising (week 156): persuasion − mandate\n"
-            "> 0: persuasion wins; < 0: mandate wins",
+            col,
+            title="Practising at week 156, persuasion − mandate\n"
+            "(> 0 persuasion wins; half-life in weeks)",
             vmin=-bound,
             vmax=bound,
         )
@@ -1298,6 +1413,13 @@ def render_report(
         f"least 90% of microsystems flipped: {share.format()}. Under no intervention "
         "every microsystem sits below 10%, so the share is trivially high there; the "
         "informative rows are the strategies that move practice."
+        + (
+            f" Under persuasion at the defaults {extra['flips']['prof_persuasion'].mean:.0%} "
+            "of microsystems end flipped (the prototype: 95%), so the Trust-level outcome "
+            "is still mostly a count of microsystems that flipped."
+            if "prof_persuasion" in extra.get("flips", {})
+            else ""
+        )
     )
     add("")
     add("## Where the model and the seed deck disagree")
@@ -1306,6 +1428,28 @@ def render_report(
     if not dis:
         add("Every pattern holds at the defaults and across most of the plausible region.")
     for r in dis:
+        if r.key == "P1" and len(r.checks) > 1:
+            late = r.checks[1].ci
+            if late.high <= 0.005:
+                add(
+                    "- **P1 at the defaults**: persuasion does *not* sustain more practice "
+                    f"than mandate 52 weeks after withdrawal (persuasion − mandate "
+                    f"{late.format(3, signed=True)}); the seed's headline holds only in part "
+                    "of the plausible region (see the phase diagram and the parameters "
+                    "listed under P1)."
+                )
+        if r.key == "P4" and "cm_time_effect" in extra:
+            t_max, eff = extra["cm_time_effect"]
+            if abs(eff) < 0.05:
+                add(
+                    f"- **Leader time** (P4): going from 1 to {t_max:g} PA a week changes "
+                    f"sustained practice by {eff:+.3f} on average over leader shares. A "
+                    "leader holds one engagement at a time and extra hours buy depth and "
+                    "revisits, not more colleagues, and at the defaults one PA already "
+                    "funds a full-depth weekly conversation; so the seed's call for "
+                    "substantially more leadership *time* is not borne out here, while the "
+                    "*share* of doctors in leadership roles matters a great deal."
+                )
         add(f"- **{r.key}** ({r.title}): {r.verdict}. {r.seed_note}")
     add("")
     return "\n".join(lines)
@@ -1360,9 +1504,9 @@ def run_validation(
     from medlead.experiments.store import model_version
 
     t0 = time.perf_counter()
-    tasks, _design = build_tasks(cfg)
+    tasks, design = build_tasks(cfg)
     runs = run_tasks(tasks, cfg.seed, workers=workers, progress=progress)
-    results, extra = analyse(runs, cfg)
+    results, extra = analyse(runs, cfg, design)
     img_dir = img_dir if img_dir is not None else out.parent / "img"
     figures = write_figures(extra, img_dir)
     seconds = time.perf_counter() - t0

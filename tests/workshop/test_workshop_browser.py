@@ -220,7 +220,8 @@ def test_exports_produce_files(app_page, blocked, tmp_path):
     page = app_page
     page.click(".ml-step")
     wait_week(page, "(w) => w === 1")
-    for cls, suffix in (("ml-export-png", ".png"), ("ml-export-csv", ".csv")):
+    exports = (("ml-export-png", ".png"), ("ml-export-csv", ".csv"), ("ml-export-handout", ".pdf"))
+    for cls, suffix in exports:
         with page.expect_download() as info:
             page.click(f".{cls} button")
         path = tmp_path / info.value.suggested_filename
@@ -228,6 +229,8 @@ def test_exports_produce_files(app_page, blocked, tmp_path):
         assert path.suffix == suffix and path.stat().st_size > 100
         if suffix == ".png":
             assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        elif suffix == ".pdf":
+            assert path.read_bytes()[:4] == b"%PDF"
         else:
             lines = path.read_text().splitlines()
             assert lines[0].startswith("# medlead workshop run")

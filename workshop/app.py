@@ -53,6 +53,9 @@ CSS = """
 .ml-explain h3 { font-size: 22px; margin-top: 6px; }
 .ml-explain p, .ml-explain li { font-size: 18px; }
 .v-slider__thumb-label { font-size: 14px; }
+.v-btn-toggle .v-btn.v-btn--active { background-color: #0b4f9c !important;
+    color: #ffffff !important; font-weight: 700; }
+.v-btn-toggle .v-btn.v-btn--active .v-btn__content { color: #ffffff !important; }
 .ml-side-heading { font-size: 22px; font-weight: 700; margin-top: 10px; display: block; }
 """
 
@@ -91,7 +94,7 @@ def Headline(run: WorkshopRun, lane: int, tick: int, compact: bool = False):
         Kpi("microsystems improved", percent(h["microsystems_improved_share"]), "ml-kpi-ms")
         if not compact:
             Kpi(
-                "engagement gap (leaders − followers)",
+                "engagement gap",
                 "—" if gap != gap else f"{gap:+.2f}",
                 "ml-kpi-gap",
             )

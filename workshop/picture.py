@@ -143,7 +143,7 @@ class HospitalPicture(_Blitted):
         self.sizes = np.where(org.role == Role.GENERAL_MANAGER, LEADER_SIZE, self.sizes)
         self.leader = leader
 
-        fig = Figure(figsize=(16, 6.6 if legend else 5.4), dpi=DPI, facecolor="white")
+        fig = Figure(figsize=(16, 6.6 if legend else 5.1), dpi=DPI, facecolor="white")
         self.fig = fig
         self._init_canvas()
         ax = fig.add_axes((0.01, 0.2, 0.98, 0.71) if legend else (0.01, 0.01, 0.98, 0.87))

@@ -129,3 +129,9 @@ def test_picture_draws_engagements_and_states():
     assert len(pic.ring.get_offsets()) == int(cnc.sum())
     shown = np.concatenate([sc.get_array() for _, sc in pic.people.values()])
     assert shown.size == run.model.organisation.n
+
+
+def test_app_module_exposes_page():
+    from medlead.workshop import app
+
+    assert callable(app.Page)

@@ -271,3 +271,20 @@ def test_session_code_reproduces_the_curves(app_page, blocked, chromium, worksho
     assert other.inner_text(".ml-fingerprint") == fingerprint
     other.close()
     assert blocked == []
+
+
+def test_seed_is_settable_and_full_screen_hides_the_controls(app_page, blocked):
+    page = app_page
+    page.fill(".ml-seed input", "7")
+    page.press(".ml-seed input", "Enter")
+    wait_code(page, "(c) => c === '0p-7-0'")
+    page.click(".ml-fullscreen")
+    page.wait_for_selector(".ml-preset", state="detached")
+    assert page.locator(".ml-explain").count() == 0
+    assert page.locator("img.ml-hospital-0").count() == 1
+    page.click(".ml-step")
+    wait_week(page, "(w) => w === 1")
+    page.click(".ml-fullscreen")
+    page.wait_for_selector(".ml-preset")
+    wait_code(page, "(c) => c === '0p-7-1'")
+    assert blocked == []

@@ -155,7 +155,11 @@ def _md_table(df: pd.DataFrame, digits: int = 3) -> str:
 def _means_wide(cmp: Comparison) -> pd.DataFrame:
     df = cmp.means.copy()
     df["value"] = [
-        f"{m:.3f} [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else f"{m:.3f}"
+        "–"
+        if not np.isfinite(m)
+        else f"{m:.3f} [{lo:.3f}, {hi:.3f}]"
+        if np.isfinite(lo)
+        else f"{m:.3f}"
         for m, lo, hi in zip(df["mean"], df["ci_low"], df["ci_high"], strict=True)
     ]
     keys = cmp.factors or ["point"]
@@ -188,12 +192,17 @@ def write_report(root: str | Path, *, out: str | Path | None = None) -> Path:
     runs = runs_frame(root)
     ok = runs[runs["status"] == "ok"]
     rel = lambda p: Path(p).relative_to(dest.parent).as_posix()  # noqa: E731
+    preset_text = (
+        "varied (a factor)"
+        if PRESET_FACTOR in scenario.spec.factors
+        else f"`{scenario.spec.preset}`"
+    )
     lines = [
         f"# {scenario.name}",
         "",
         scenario.spec.description or "",
         "",
-        f"- preset `{scenario.spec.preset}`, {len(scenario.points)} design points × "
+        f"- preset {preset_text}, {len(scenario.points)} design points × "
         f"{scenario.replications} replications, root seed {scenario.seed} "
         f"({manifest.get('seed', {}).get('scheme', 'replication-keyed SeedSequence')})",
         f"- runs: {cmp.ok} ok, {cmp.failed} failed; model version "
@@ -226,7 +235,7 @@ def write_report(root: str | Path, *, out: str | Path | None = None) -> Path:
     # Replications: CI half-width now, and how many replications give ±0.02.
     if len(ok) and show_means:
         rows = []
-        for o in cmp.outcomes[:3]:
+        for o in [o for o in cmp.outcomes if o.endswith("_share")][:3]:
             sd = ok.groupby("point")[o].std().max()
             if np.isfinite(sd):
                 n = len(ok) // max(1, ok["point"].nunique())

@@ -52,3 +52,9 @@ def test_replications_needed_by_hand():
     # n=17 gives 2.1199*0.1/sqrt(17)=0.0514 > 0.05
     assert replications_needed(0.1, 0.05) == 18
     assert replications_needed(0.0, 0.05) == 2
+
+
+def test_replications_needed_for_a_wide_outcome_does_not_fail():
+    # sd 30 weeks with a 0.02 half-width: about (1.96*30/0.02)^2 = 8.6 million, found fast
+    n = replications_needed(30.0, 0.02)
+    assert 8_600_000 < n < 8_700_000

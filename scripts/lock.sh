@@ -11,10 +11,12 @@ cd "$root"
 bash scripts/setup.sh
 vpy=.venv/bin/python
 if [ "${1:-}" = "--upgrade" ]; then
-    "$vpy" -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
+    pip_args=(--upgrade --upgrade-strategy eager -e '.[dev]')
 else
-    "$vpy" -m pip install --quiet -c constraints.txt -e '.[dev]'
+    pip_args=(-c constraints.txt -e '.[dev]')
 fi
+"$vpy" -m pip install "${pip_args[@]}" >.venv/pip.log 2>&1 \
+    || { tail -n 40 .venv/pip.log >&2; echo "[lock] pip install failed (.venv/pip.log)" >&2; exit 1; }
 "$vpy" -m pip check
 header="$(grep '^#' constraints.txt || true)"
 {

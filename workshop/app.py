@@ -285,13 +285,13 @@ def Footer(run: WorkshopRun, tick):
             label="Download the data (CSV)",
             cls="ml-export-csv",
         )
-    with solara.Row(gap="6px"):
-        solara.Text(
-            f"Step {run.last_step_ms:.0f} ms + redraw {run.last_redraw_ms:.0f} ms · "
-            f"seed {run.controls.seed} · session code {run.session_code()} · curves fingerprint",
-            classes=["ml-help", "ml-footer"],
-        )
-        solara.Text(run.fingerprint(), classes=["ml-help", "ml-fingerprint"])
+    # One text, so that the code and the fingerprint always belong to the same week.
+    solara.Text(
+        f"Step {run.last_step_ms:.0f} ms + redraw {run.last_redraw_ms:.0f} ms · "
+        f"seed {run.controls.seed} · session code {run.session_code()} · "
+        f"curves fingerprint {run.fingerprint()}",
+        classes=["ml-help", "ml-footer"],
+    )
 
 
 @solara.component

@@ -59,6 +59,13 @@ def set_slider(page, name: str, *keys: str) -> None:
         )
 
 
+def footer_fingerprint(page) -> str:
+    """The curves fingerprint from the footer (one text with the session code)."""
+    m = re.search(r"curves fingerprint (\w+)", page.inner_text(".ml-footer"))
+    assert m, page.inner_text(".ml-footer")
+    return m.group(1)
+
+
 def replay_code(page, code: str) -> None:
     """Type a session code into the sidebar and replay it."""
     page.fill(".ml-code-input input", code)
@@ -168,13 +175,13 @@ def test_withdraw_takes_effect(app_page, blocked):
     for i in range(3):
         page.click(".ml-step")
         wait_week(page, f"(w) => w === {i + 1}")
-    assert page.is_enabled(".ml-withdraw")
+    page.wait_for_selector(".ml-withdraw:enabled")
     page.click(".ml-withdraw")
     page.wait_for_function(
         "() => document.querySelector('.ml-status').innerText.includes('withdrawn')"
     )
     assert "withdrawn by hand at week 3" in page.inner_text(".ml-status")
-    assert page.is_disabled(".ml-withdraw")
+    page.wait_for_selector(".ml-withdraw:disabled")
     wait_code(page, "(c) => c.includes('-w3')")
     assert blocked == []
 
@@ -259,16 +266,16 @@ def test_session_code_reproduces_the_curves(app_page, blocked, chromium, worksho
     code = wait_code(page, "(c) => c === '0m-1-5-w4'")
     footer_has = "(c) => document.querySelector('.ml-footer').innerText.includes(c)"
     page.wait_for_function(footer_has, arg=code)  # the fingerprint sits in the same row
-    fingerprint = page.inner_text(".ml-fingerprint")
+    fingerprint = footer_fingerprint(page)
     other = page.context.new_page()
     other.goto(workshop_url)
     other.wait_for_selector(".ml-week", timeout=60_000)
-    assert other.inner_text(".ml-fingerprint") != fingerprint
+    assert footer_fingerprint(other) != fingerprint
     other.fill(".ml-code-input input", code)
     other.click(".ml-replay")
     other.wait_for_function(footer_has, arg=code)
     assert wait_week(other, "(w) => w === 5") == 5
-    assert other.inner_text(".ml-fingerprint") == fingerprint
+    assert footer_fingerprint(other) == fingerprint
     other.close()
     assert blocked == []
 

@@ -104,14 +104,17 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
         const.clinical & (c >= pr.champion_threshold) & (u < pr.champion_rate)
     )
     hours = persuasion_hours(s, pr, programme)
-    has = s.target >= 0
-    tc = c[s.target.clip(0)]
-    done_conv = has & (tc >= cut)
-    s.converted[s.target[done_conv]] = True
-    s.last_convert[done_conv] = s.target[done_conv]
-    end = has & ((hours <= 0) | (s.weeks_left <= 0) | (tc >= cut))
-    s.target[end] = -1
-    seek = np.flatnonzero((hours > 0) & (s.target < 0) & (const.scope_len > 0))
+    # Bookkeeping on the few engaged and persuading people only (their indices, in
+    # ascending order, as the whole-population masks would give them).
+    engaged = np.flatnonzero(s.target >= 0)
+    was = s.target[engaged]
+    done_conv = c[was] >= cut
+    s.converted[was[done_conv]] = True
+    s.last_convert[engaged[done_conv]] = was[done_conv]
+    end = done_conv | (hours[engaged] <= 0) | (s.weeks_left[engaged] <= 0)
+    s.target[engaged[end]] = -1
+    persuaders = np.flatnonzero(hours > 0)
+    seek = persuaders[(s.target[persuaders] < 0) & (const.scope_len[persuaders] > 0)]
     draws = rng.random((seek.size, pr.candidate_sample))
     if seek.size:
         pos = const.scope_ptr[seek, None] + (draws * const.scope_len[seek, None]).astype(np.int64)
@@ -134,11 +137,17 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
     d_conv = mech.conversation_effect(
         pr.conversation_effect, eff[act], resonance, depth, s.receptivity[tgt], c[tgt]
     )
-    surplus = np.clip((hours - pr.hours_per_conversation) / pr.hours_per_conversation, 0.0, 1.0)
-    rv = np.flatnonzero((s.last_convert >= 0) & (surplus > 0))
+    # Surplus time (beyond one conversation) revisits the last convert; only persuaders
+    # can have any.
+    surplus = np.clip(
+        (hours[persuaders] - pr.hours_per_conversation) / pr.hours_per_conversation, 0.0, 1.0
+    )
+    revisit = (s.last_convert[persuaders] >= 0) & (surplus > 0)
+    rv = persuaders[revisit]
+    surplus_rv = surplus[revisit]
     rvt = s.last_convert[rv]
     d_rev = mech.conversation_effect(
-        pr.conversation_effect, eff[rv], resonance, surplus[rv], s.receptivity[rvt], c[rvt]
+        pr.conversation_effect, eff[rv], resonance, surplus_rv, s.receptivity[rvt], c[rvt]
     )
     dc = np.bincount(tgt, weights=d_conv, minlength=const.n) + np.bincount(
         rvt, weights=d_rev, minlength=const.n
@@ -147,7 +156,7 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
     s.weeks_left[act] -= 1
     used = (
         np.minimum(hours[act], pr.hours_per_conversation).sum()
-        + (surplus[rv] * pr.hours_per_conversation).sum()
+        + (surplus_rv * pr.hours_per_conversation).sum()
     )
     s.leadership_hours += float(used)
     if programme and pr.top_reinforcement > 0:

@@ -466,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scheduler")
     ap.add_argument("--runs-per-task", type=int)
     ap.add_argument("--retry-failed", action="store_true")
+    ap.add_argument("--fresh", action="store_true")
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
     try:
@@ -476,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
             scheduler=args.scheduler,
             runs_per_task_=args.runs_per_task,
             retry_failed=args.retry_failed,
+            fresh=args.fresh,
             progress=not args.no_progress,
             command=["python", "-m", "medlead.experiments.sweep", *(argv or sys.argv[1:])],
         )

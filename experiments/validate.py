@@ -753,7 +753,7 @@ def analyse(
         f"Peak practising over the three years with no intervention: mean "
         f"{_fmt_ci(mean_ci(none_peak), False)}, largest {np.nanmax(none_peak):.3f}.",
         f"Across the region, median practising at week 156 with no intervention "
-        f"{np.nanmedian(lhs_none):.3f}, largest {np.nanmax(lhs_none):.3f}"
+        f"{np.nanmedian(lhs_none):.3f}, largest {np.nanmax(lhs_none):.3f}."
         if len(lhs_none)
         else "Region not run.",
     ]
@@ -837,7 +837,8 @@ def analyse(
             f"within cells, {cfg.bootstrap} resamples).",
             f"Cell means range from {cell.min():.3f} to {cell.max():.3f}; the largest "
             f"jump between adjacent capacities is {jumps.max():.3f} (at capacity "
-            f"{jumps.idxmax():.3g})."
+            f"{jumps.idxmax():.3g}; adjacent capacities can come from quite different "
+            "leader shares, see the exploratory lines below)."
             if len(jumps)
             else "",
             "Capacity is nominal (leader_share × leader_time_pa): the Trust never has "
@@ -1147,8 +1148,10 @@ def _critical_mass_explore(
             + (
                 f" — by the same n ≥ {HILL_MIN_STEEPNESS:g} criterion, a threshold in leader share."
                 if lo >= HILL_MIN_STEEPNESS
-                else f" — by the same n ≥ {HILL_MIN_STEEPNESS:g} criterion, not clearly a "
-                "threshold either."
+                else f" — by the same n ≥ {HILL_MIN_STEEPNESS:g} criterion, not a threshold either."
+                if hi < HILL_MIN_STEEPNESS
+                else " — borderline by the same criterion (the CI straddles "
+                f"{HILL_MIN_STEEPNESS:g}): a steep rise in leader share, close to a switch."
             )
         )
     return lines
@@ -1251,8 +1254,9 @@ def render_report(
     n_runs: int,
     figures: dict[str, Path],
     out: Path,
+    commit: str | None = None,
 ) -> str:
-    """The Markdown of ``docs/validation.md``."""
+    """The Markdown of ``docs/validation.md`` (``commit``: git revision; default HEAD)."""
     lines: list[str] = []
     add = lines.append
     add("# Validation: do the seed deck's patterns emerge?")
@@ -1285,7 +1289,8 @@ def render_report(
     add("## How this was produced")
     add("")
     add(f"- Command: `{command}`")
-    add(f"- Root seed: {cfg.seed}; model version {version} (git {_git_commit()}); date {date}.")
+    rev = commit or _git_commit()
+    add(f"- Root seed: {cfg.seed}; model version {version} (git {rev}); date {date}.")
     add(
         f"- {n_runs:,} runs in {seconds / 60:.1f} min. At the defaults: {cfg.replications} "
         "replications per condition, replication r seeded `SeedSequence(seed, "
@@ -1338,8 +1343,15 @@ def render_report(
     add("| pattern | verdict | at the defaults | share of the region where it holds |")
     add("| --- | --- | --- | --- |")
     for r in results:
-        main = r.checks[0] if r.checks else None
-        num = f"{main.ci.format(3, signed=main.predicted in ('> 0', '< 0'))}" if main else "—"
+        shown = [c for i, c in enumerate(r.checks) if i == 0 or c.status != STATUS_HOLDS]
+        num = (
+            "; ".join(
+                c.ci.format(3, signed=c.predicted in ("> 0", "< 0"))
+                + (f" ({c.status})" if len(shown) > 1 else "")
+                for c in shown
+            )
+            or "—"
+        )
         add(
             f"| {r.key}. {r.title} | **{r.verdict}** | {r.at_defaults}: {num} | "
             f"{r.region.format() if r.region is not None else 'not assessed'} |"

@@ -369,6 +369,13 @@ FreshOpt = Annotated[
         "--fresh", help="Replace the results in --out (e.g. of an older model) instead of resuming."
     ),
 ]
+ReplaceStaleOpt = Annotated[
+    bool,
+    typer.Option(
+        "--replace-stale",
+        help="Resume --out if it holds this scenario and model; replace it if not.",
+    ),
+]
 
 
 def _say_sweep(res: Any) -> None:
@@ -393,6 +400,7 @@ def sweep(
     runs_per_task: RunsPerTaskOpt = None,
     retry_failed: RetryOpt = False,
     fresh: FreshOpt = False,
+    replace_stale: ReplaceStaleOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run every run of a scenario on Dask into a resumable sweep folder.
@@ -411,6 +419,7 @@ def sweep(
         runs_per_task_=runs_per_task,
         retry_failed=retry_failed,
         fresh=fresh,
+        replace_stale=replace_stale,
         progress=not quiet,
         command=_command_line(),
     )
@@ -435,6 +444,7 @@ def compare(
     runs_per_task: RunsPerTaskOpt = None,
     retry_failed: RetryOpt = False,
     fresh: FreshOpt = False,
+    replace_stale: ReplaceStaleOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Compare the strategies on the same replications: table with 95% CIs and curves.
@@ -471,6 +481,7 @@ def compare(
         runs_per_task_=runs_per_task,
         retry_failed=retry_failed,
         fresh=fresh,
+        replace_stale=replace_stale,
         progress=not quiet,
         command=_command_line(),
     )

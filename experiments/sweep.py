@@ -303,6 +303,7 @@ def sweep(
     runs_per_task_: int | None = None,
     retry_failed: bool = False,
     fresh: bool = False,
+    replace_stale: bool = False,
     progress: bool = True,
     command: list[str] | None = None,
 ) -> SweepResult:
@@ -317,6 +318,8 @@ def sweep(
         retry_failed: run again the runs recorded as failed.
         fresh: delete the results already in ``out`` (a sweep folder of any scenario or
             model version) and start again, instead of resuming or refusing.
+        replace_stale: resume a folder of this scenario and model version, but replace
+            one of another scenario or model version instead of refusing it.
         progress: show the progress bar (on stderr).
         command: the command line to record (default: ``sys.argv``).
 
@@ -333,6 +336,12 @@ def sweep(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     out = Path(out)
+    if replace_stale and not fresh:
+        try:
+            SweepStore.check(out, scenario)
+        except StoreError:
+            read_manifest(out)  # a sweep folder of another scenario or model: replace it
+            fresh = True
     if fresh:
         if out.exists() and any(p.name != ".lock" for p in out.iterdir()):
             read_manifest(out)  # only ever delete a sweep folder
@@ -467,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs-per-task", type=int)
     ap.add_argument("--retry-failed", action="store_true")
     ap.add_argument("--fresh", action="store_true")
+    ap.add_argument("--replace-stale", action="store_true")
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
     try:
@@ -478,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
             runs_per_task_=args.runs_per_task,
             retry_failed=args.retry_failed,
             fresh=args.fresh,
+            replace_stale=args.replace_stale,
             progress=not args.no_progress,
             command=["python", "-m", "medlead.experiments.sweep", *(argv or sys.argv[1:])],
         )

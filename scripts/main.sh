@@ -11,7 +11,7 @@ export SOLARA_TELEMETRY_MIXPANEL_ENABLE=false
 export PATH="$root/.venv/bin:$PATH"
 
 # The main job: the one line to change when the headline job changes (issue 5: `medlead compare`).
-main_job=(medlead compare headline --out results/headline --fresh)
+main_job=(medlead compare headline --out results/headline --replace-stale)
 
 echo "[main] ${main_job[*]} $*"
 exec "${main_job[@]}" "$@"

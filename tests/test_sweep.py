@@ -379,13 +379,17 @@ def test_compare_adds_the_strategies_to_a_scenario_without_them(tmp_path):
     assert folder.name.startswith("fixed-")
 
 
-def test_fresh_replaces_a_folder_of_another_scenario(tmp_path, tiny_reference):
+def test_replace_stale_replaces_another_scenarios_folder_and_resumes_its_own(
+    tmp_path, tiny_reference
+):
     root = tmp_path / "s"
     other = tmp_path / "other.toml"
     other.write_text(TINY.read_text().replace("replications = 3", "replications = 1"))
     ok(medlead("sweep", str(other), "--out", str(root), "--workers", "1", "-q"))
-    proc = medlead("sweep", str(TINY), "--out", str(root), "--workers", "1", "-q")
+    args = ["sweep", str(TINY), "--out", str(root), "--workers", "1", "-q"]
+    proc = medlead(*args)
     assert proc.returncode == 2 and "--fresh to replace them" in proc.stderr
-    ok(medlead("sweep", str(TINY), "--out", str(root), "--workers", "1", "-q", "--fresh"))
+    ok(medlead(*args, "--replace-stale"))  # the --fresh path: remove, then run
     pd.testing.assert_frame_equal(runs_frame(root), tiny_reference)
     assert len(read_manifest(root)["sessions"]) == 1
+    assert "nothing to run; 12 already stored" in ok(medlead(*args, "--replace-stale")).stderr

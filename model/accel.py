@@ -30,11 +30,11 @@ import numpy as np
 
 MIN_EDGES = 100_000
 
-_KERNEL: Callable | None = None
+_KERNEL: tuple[Callable, Callable] | None = None
 _TRIED = False
 
 
-def _compile() -> Callable | None:
+def _compile() -> tuple[Callable, Callable] | None:
     try:
         import numba
     except ImportError:
@@ -58,11 +58,61 @@ def _compile() -> Callable | None:
             num[i] = sn
             den[i] = sd
 
-    return neighbour_sums
+    @numba.njit(cache=True, nogil=True)
+    def week_tail(  # pragma: no cover
+        indptr,
+        indices,
+        peer,
+        lead,
+        eff,
+        c,
+        bound,
+        receptivity,
+        compliance,
+        share,
+        threshold,
+        perf,
+        mu,
+        w_pp,
+        rate,
+        decay,
+        c_out,
+        practising_out,
+    ):
+        # Mechanisms 4-7 for each person, with the operations of dynamics.step's numpy
+        # path in the same order: neighbour mean, peer update, practice, internalisation,
+        # erosion and the final clips.
+        for i in range(c.size):
+            ci = c[i]
+            sn = 0.0
+            sd = 0.0
+            for k in range(indptr[i], indptr[i + 1]):
+                j = indices[k]
+                cj = c[j]
+                if abs(ci - cj) <= bound:
+                    w = peer[k]
+                    if lead[k] != 0.0:
+                        w = peer[k] + lead[k] * eff[j]
+                    sn += w * cj
+                    sd += w
+            m = sn / sd if sd > 0 else ci
+            r = receptivity[i]
+            c1 = ci + mu * r * (m - ci)
+            k_i = compliance[i]
+            drive = (1.0 - w_pp) * (c1 if c1 >= k_i else k_i) + w_pp * share[i]
+            p = drive >= threshold[i]
+            practising_out[i] = p
+            gain = rate * (1.0 if p else 0.0) * r * (1.0 + perf[i])
+            c2 = (c1 + gain * (1.0 - c1)) * decay
+            c_out[i] = min(max(c2, 0.0), 1.0)
+
+    return neighbour_sums, week_tail
 
 
-def kernel(n_edges: int) -> Callable | None:
-    """The compiled kernel if it should be used for a network of ``n_edges`` ties."""
+def kernel(n_edges: int) -> tuple[Callable, Callable] | None:
+    """The compiled kernels (neighbour sums, fused week tail), if they should be used for
+    a network of ``n_edges`` ties; ``None`` for the numpy path.
+    """
     global _KERNEL, _TRIED
     flag = os.environ.get("MEDLEAD_NUMBA", "")
     if flag == "0" or (flag != "1" and n_edges < MIN_EDGES):

@@ -166,21 +166,8 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
         li = li[s.leadership_time[li] > 0]
         c[li] = c[li] + pr.top_reinforcement * (1.0 - c[li])
 
-    # 4. Peer influence and followership
-    mean, _ = mech.neighbour_mean(
-        const.ties,
-        const.tie_rows,
-        const.peer_weight,
-        const.lead_weight,
-        eff,
-        c,
-        pr.confidence_bound,
-        const.edge_work,
-    )
-    c = mech.peer_update(c, s.receptivity, mean, pr.peer_influence)
-
-    # 5. Practice (complex contagion on last week's practice): the share of a person's
-    # *other* clinical microsystem colleagues practising (mech.peer_practice_share).
+    # 5 (input). The share of a person's *other* clinical microsystem colleagues
+    # practising last week (mech.peer_practice_share), and last week's performance.
     idx = const.in_ms_idx
     count = practising_per_microsystem(s.practising, const)
     share = np.zeros(const.n)
@@ -190,14 +177,60 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
         (count[const.in_ms_ms] - s.practising[idx]) / np.maximum(others, 1.0),
         0.0,
     )
-    s.practising = mech.practice(c, s.compliance, share, const.threshold, pr.peer_practice_weight)
-
-    # 6. Internalisation, where results show
     perf_i = np.where(const.has_ms, s.performance[const.ms_index], 0.0)
-    c = mech.internalise(c, s.practising, perf_i, s.receptivity, pr.internalisation_rate)
 
-    # 7. Erosion (compliance erodes in step 1, once pressure eases)
-    s.commitment = np.clip(mech.erode(c, const.commitment_decay), 0.0, 1.0)
+    kernels = const.edge_work.kernel
+    if kernels is not None:
+        # 4-7 in one compiled pass (model/accel.py): the same operations in the same
+        # order as the numpy path below, so the same floats (tests/test_golden.py).
+        c_out = np.empty(const.n)
+        practising = np.empty(const.n, bool)
+        kernels[1](
+            const.ties.indptr,
+            const.edge_work.indices,
+            const.peer_weight,
+            const.lead_weight,
+            eff,
+            c,
+            float(pr.confidence_bound),
+            s.receptivity,
+            s.compliance,
+            share,
+            const.threshold,
+            perf_i,
+            float(pr.peer_influence),
+            float(pr.peer_practice_weight),
+            float(pr.internalisation_rate),
+            float(const.commitment_decay),
+            c_out,
+            practising,
+        )
+        s.practising = practising
+        s.commitment = c_out
+    else:
+        # 4. Peer influence and followership
+        mean, _ = mech.neighbour_mean(
+            const.ties,
+            const.tie_rows,
+            const.peer_weight,
+            const.lead_weight,
+            eff,
+            c,
+            pr.confidence_bound,
+            const.edge_work,
+        )
+        c = mech.peer_update(c, s.receptivity, mean, pr.peer_influence)
+
+        # 5. Practice (complex contagion on last week's practice)
+        s.practising = mech.practice(
+            c, s.compliance, share, const.threshold, pr.peer_practice_weight
+        )
+
+        # 6. Internalisation, where results show
+        c = mech.internalise(c, s.practising, perf_i, s.receptivity, pr.internalisation_rate)
+
+        # 7. Erosion (compliance erodes in step 1, once pressure eases)
+        s.commitment = np.clip(mech.erode(c, const.commitment_decay), 0.0, 1.0)
     s.compliance = np.clip(s.compliance, 0.0, 1.0)
     s.receptivity = np.clip(s.receptivity, 0.0, 1.0)
 

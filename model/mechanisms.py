@@ -156,7 +156,8 @@ class EdgeWork:
     more time faulting than computing (docs/performance.md). One ``EdgeWork`` per run
     keeps them, and a CSR matrix with the ties' structure whose data is replaced each
     week. On large networks the optional numba kernel of :mod:`medlead.model.accel`
-    replaces all of that with one pass (same results to the last bit).
+    replaces all of that with one pass (same results to the last bit). ``kernel`` is
+    then the pair (neighbour sums, fused week tail) of :func:`medlead.model.accel.kernel`.
     """
 
     def __init__(self, ties: sp.csr_array, rows: np.ndarray, lead_weight: np.ndarray):
@@ -226,7 +227,7 @@ def neighbour_mean(
         work = EdgeWork(ties, rows, lead_weight)
     if work.kernel is not None:
         num, den = accel.neighbour_sums(
-            work.kernel,
+            work.kernel[0],
             ties.indptr,
             work.indices,
             peer_weight,

@@ -1,10 +1,12 @@
-"""Optional numba kernel for the bounded-confidence neighbour mean (mechanism 4).
+"""Optional numba kernels: the neighbour mean (mechanism 4) and the rest of the week's tail.
 
 The neighbour mean is the one part of the week that works per *edge* rather than per
 person (about 23 edges per person), so in numpy it takes eight passes over edge-sized
 arrays (two gathers, the bound test, the weights, two sparse products). One compiled
 pass over the CSR rows does the same arithmetic in the same order, and is 3-4x faster
-(docs/performance.md).
+(docs/performance.md). ``week_tail`` goes on, person by person, through the peer
+update, practice, internalisation and erosion (mechanisms 4-7), which in numpy are
+~25 whole-population operations.
 
 It is used only when it pays and is available:
 
@@ -17,8 +19,11 @@ It is used only when it pays and is available:
 
 Both paths give the same floats to the last bit: each row's sums run over its edges in
 CSR order, the weight of an edge is ``p + l * e`` where it has a leader weight and ``p``
-otherwise, and edges outside the bound add nothing (``tests/test_golden.py`` checks
-whole runs with the kernel forced on and off).
+otherwise, edges outside the bound add nothing, and the tail evaluates each equation of
+:mod:`medlead.model.mechanisms` with the same operations in the same order
+(``tests/test_golden.py`` checks whole runs with the kernels forced on and off, and the
+oracle tests pass with ``MEDLEAD_NUMBA=1``). Keep ``week_tail`` in step with the
+mechanisms when an equation changes.
 """
 
 from __future__ import annotations

@@ -391,6 +391,14 @@ def _say_sweep(res: Any) -> None:
     )
 
 
+def _sweep(scenario: Any, out: Path, *, quiet: bool, **options: Any) -> None:
+    """Run (or resume) a sweep with the progress bar unless ``quiet``, then say how it went."""
+    from medlead.experiments.sweep import sweep as run_sweep
+
+    res = run_sweep(scenario, out, progress=not quiet, command=_command_line(), **options)
+    _say_sweep(res)
+
+
 @command()
 def sweep(
     scenario: ScenarioArg,
@@ -409,21 +417,17 @@ def sweep(
     skips the runs already stored. A folder of another scenario or model version is
     refused. `medlead report DIR` prints the table.
     """
-    from medlead.experiments.sweep import sweep as run_sweep
-
-    res = run_sweep(
+    _sweep(
         scenario,
         out,
+        quiet=quiet,
         workers=workers,
         scheduler=scheduler,
         runs_per_task_=runs_per_task,
         retry_failed=retry_failed,
         fresh=fresh,
         replace_stale=replace_stale,
-        progress=not quiet,
-        command=_command_line(),
     )
-    _say_sweep(res)
 
 
 @command()
@@ -461,7 +465,6 @@ def compare(
         write_tables,
     )
     from medlead.experiments.scenario import load_scenario
-    from medlead.experiments.sweep import sweep as run_sweep
 
     original = load_scenario(scenario)
     sc = strategy_scenario(original, replications=replications)
@@ -473,19 +476,17 @@ def compare(
 
         if baseline not in STRATEGIES:
             fail(f"--baseline {baseline!r} is not one of {', '.join(STRATEGIES)}")
-    res = run_sweep(
+    _sweep(
         sc,
         out,
+        quiet=quiet,
         workers=workers,
         scheduler=scheduler,
         runs_per_task_=runs_per_task,
         retry_failed=retry_failed,
         fresh=fresh,
         replace_stale=replace_stale,
-        progress=not quiet,
-        command=_command_line(),
     )
-    _say_sweep(res)
     # The current file decides what is shown (outcomes, baseline do not change results).
     cmp = comparison(out, baseline=baseline or sc.baseline, outcomes=list(sc.spec.outcomes))
     console.print(format_comparison(cmp), markup=False, highlight=False, soft_wrap=True)
@@ -549,7 +550,6 @@ def sensitivity(
     """
     from medlead.experiments.analysis import sensitivity_tables, write_report
     from medlead.experiments.scenario import load_scenario
-    from medlead.experiments.sweep import sweep as run_sweep
     from medlead.model import SUMMARY_KEYS
 
     if outcome not in SUMMARY_KEYS:
@@ -560,16 +560,14 @@ def sensitivity(
     if sc.spec.sample is None:
         fail(f"{scenario}: the scenario has no sample section to analyse")
     out = out if out is not None else Path("results") / sc.name
-    res = run_sweep(
+    _sweep(
         sc,
         out,
+        quiet=quiet,
         workers=workers,
         scheduler=scheduler,
         runs_per_task_=runs_per_task,
-        progress=not quiet,
-        command=_command_line(),
     )
-    _say_sweep(res)
     written = []
     for label, df in sensitivity_tables(out, outcome).items():
         console.print(f"\n{sc.name}: {outcome}, {label}", markup=False, highlight=False)

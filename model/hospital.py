@@ -69,7 +69,6 @@ class HospitalModel(mesa.Model):
         *,
         rng: int | np.random.SeedSequence | None = None,
         record_agents: bool = False,
-        **kwargs: Any,
     ):
         self.params = params if params is not None else Params()
         self.seed, (org_ss, dyn_ss, mesa_ss) = seed_streams(rng)

@@ -186,7 +186,8 @@ class Params:
         plausible=(0.4, 0.8),
         unit="0-1",
         group=PERS,
-        doc="Mean personal credibility of medical and nursing leaders.",
+        doc="Mean personal credibility of staff with colleagues; it weighs in every "
+        "conversation a leader or champion holds.",
         cite="seed ('personal credibility ... is critical'); value an assumption",
     )
     credibility_sd: float = p(
@@ -386,7 +387,8 @@ class Params:
         role="lever",
         key=True,
         doc="Leadership programmed activities (4 h each) per week a medical or nursing "
-        "leader gives the programme; clinical directors get twice this.",
+        "leader gives the programme; clinical, medical and nursing directors get twice "
+        "this.",
         cite="BMA consultant contract (10 PAs of 4 h); CDs typically 1-3 PAs, leads 0.5-1 "
         "(Dickinson et al. 2013)",
     )
@@ -749,7 +751,7 @@ class Params:
         n_cons = n_ms * self.consultants_per_microsystem
         needed = self.n_directorates
         leaders = round(self.leader_share * n_cons)
-        if 0 < leaders < needed:
+        if self.leader_share > 0 and leaders < needed:
             problems.append(
                 f"leader_share={self.leader_share:g} gives {leaders} medical leaders for "
                 f"{n_cons} consultants, fewer than the {needed} clinical directors the "
@@ -850,7 +852,7 @@ PRESET_VALUES: dict[str, dict[str, Any]] = {
         "top_reinforcement": 0.1,
         "strategy": "hybrid",
     },
-    # Leaders set up to fail: a token few leaders, little time eaten by workload,
+    # Leaders set up to fail: a token few leaders, little time, eaten by workload,
     # formal selection, strong stigma, no career structure (seed: Results 4, Implications 2).
     "set_up_to_fail": {
         "leader_share": 0.08,

@@ -415,3 +415,11 @@ def test_reporters_match_their_plain_definitions():
         mask = np.isin(org.role, members)
         assert row[f"committed_share_{role}"] == pytest.approx(np.mean(c[mask] >= cut))
         assert row[f"practising_share_{role}"] == pytest.approx(np.mean(s.practising[mask]))
+
+
+def test_unknown_keyword_arguments_are_refused():
+    # Mesa's seed= or a parameter name passed directly must not run silently with defaults.
+    with pytest.raises(TypeError):
+        HospitalModel(Params(weeks=5), seed=7)
+    with pytest.raises(TypeError):
+        HospitalModel(leader_share=0.6)

@@ -268,3 +268,10 @@ def test_threshold_spread_a_beta_cannot_have():
 def test_organisation_problems_are_all_reported():
     found = problems(leader_share=0.03, intervention_start=10, withdrawal_week=5)
     assert len(found) == 2
+
+
+def test_a_leader_share_too_small_for_any_leader_is_refused():
+    # 90 consultants: 0.001 rounds to 0 leaders, which would silently mean no clinical directors.
+    with pytest.raises(ParamError, match="leader_share=0.001 gives 0 medical leaders"):
+        Params(leader_share=0.001)
+    assert Params(leader_share=0.0).leader_share == 0.0  # no leaders at all is allowed

@@ -751,7 +751,7 @@ class Params:
         n_cons = n_ms * self.consultants_per_microsystem
         needed = self.n_directorates
         leaders = round(self.leader_share * n_cons)
-        if self.leader_share > 0 and leaders < needed:
+        if 0 < leaders < needed:
             problems.append(
                 f"leader_share={self.leader_share:g} gives {leaders} medical leaders for "
                 f"{n_cons} consultants, fewer than the {needed} clinical directors the "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -270,8 +271,13 @@ def test_organisation_problems_are_all_reported():
     assert len(found) == 2
 
 
-def test_a_leader_share_too_small_for_any_leader_is_refused():
-    # 90 consultants: 0.001 rounds to 0 leaders, which would silently mean no clinical directors.
-    with pytest.raises(ParamError, match="leader_share=0.001 gives 0 medical leaders"):
-        Params(leader_share=0.001)
-    assert Params(leader_share=0.0).leader_share == 0.0  # no leaders at all is allowed
+def test_leader_share_rounding_to_no_leader_means_no_medical_leaders():
+    # 90 consultants: 0.001 rounds to 0 leaders, which is the documented "no medical leaders"
+    # case (as in tiny Trusts); 0.03 rounds to 3 < 5 directorates and is impossible.
+    from medlead.model import Leader, build_organisation
+
+    org = build_organisation(Params(leader_share=0.001), np.random.default_rng(0))
+    medical = (Leader.CLINICAL_LEAD, Leader.CLINICAL_DIRECTOR, Leader.MEDICAL_DIRECTOR)
+    assert not np.isin(org.leader, medical).any()
+    with pytest.raises(ParamError, match="leader_share=0.03 gives 3 medical leaders"):
+        Params(leader_share=0.03)

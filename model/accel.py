@@ -45,23 +45,27 @@ def _compile() -> tuple[Callable, Callable] | None:
     except ImportError:
         return None
 
+    @numba.njit(cache=True, nogil=True, inline="always")
+    def row_sums(i, indptr, indices, peer, lead, eff, c, bound):  # pragma: no cover
+        # Bounded-confidence weighted sums of person i's like-minded neighbours.
+        ci = c[i]
+        sn = 0.0
+        sd = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            cj = c[j]
+            if abs(ci - cj) <= bound:
+                w = peer[k]
+                if lead[k] != 0.0:
+                    w = peer[k] + lead[k] * eff[j]
+                sn += w * cj
+                sd += w
+        return sn, sd
+
     @numba.njit(cache=True, nogil=True)
     def neighbour_sums(indptr, indices, peer, lead, eff, c, bound, num, den):  # pragma: no cover
         for i in range(c.size):
-            ci = c[i]
-            sn = 0.0
-            sd = 0.0
-            for k in range(indptr[i], indptr[i + 1]):
-                j = indices[k]
-                cj = c[j]
-                if abs(ci - cj) <= bound:
-                    w = peer[k]
-                    if lead[k] != 0.0:
-                        w = peer[k] + lead[k] * eff[j]
-                    sn += w * cj
-                    sd += w
-            num[i] = sn
-            den[i] = sd
+            num[i], den[i] = row_sums(i, indptr, indices, peer, lead, eff, c, bound)
 
     @numba.njit(cache=True, nogil=True)
     def week_tail(  # pragma: no cover
@@ -89,17 +93,7 @@ def _compile() -> tuple[Callable, Callable] | None:
         # erosion and the final clips.
         for i in range(c.size):
             ci = c[i]
-            sn = 0.0
-            sd = 0.0
-            for k in range(indptr[i], indptr[i + 1]):
-                j = indices[k]
-                cj = c[j]
-                if abs(ci - cj) <= bound:
-                    w = peer[k]
-                    if lead[k] != 0.0:
-                        w = peer[k] + lead[k] * eff[j]
-                    sn += w * cj
-                    sd += w
+            sn, sd = row_sums(i, indptr, indices, peer, lead, eff, c, bound)
             m = sn / sd if sd > 0 else ci
             r = receptivity[i]
             c1 = ci + mu * r * (m - ci)

@@ -1,12 +1,12 @@
-"""Optional numba kernels: the neighbour mean (mechanism 4) and the rest of the week's tail.
+"""Optional numba kernel: the neighbour mean (mechanism 4).
 
 The neighbour mean is the one part of the week that works per *edge* rather than per
 person (about 23 edges per person), so in numpy it takes eight passes over edge-sized
 arrays (two gathers, the bound test, the weights, two sparse products). One compiled
 pass over the CSR rows does the same arithmetic in the same order, and is 3-4x faster
-(docs/performance.md). ``week_tail`` goes on, person by person, through the peer
-update, practice, internalisation and erosion (mechanisms 4-7), which in numpy are
-~25 whole-population operations.
+(docs/performance.md). (Version 1 also fused the rest of the week's tail into a second
+kernel; the reworked mechanisms of version 2 run in numpy only, so that one set of
+equations is kept in step with the oracle.)
 
 It is used only when it pays and is available:
 
@@ -19,11 +19,9 @@ It is used only when it pays and is available:
 
 Both paths give the same floats to the last bit: each row's sums run over its edges in
 CSR order, the weight of an edge is ``p + l * e`` where it has a leader weight and ``p``
-otherwise, edges outside the bound add nothing, and the tail evaluates each equation of
-:mod:`medlead.model.mechanisms` with the same operations in the same order
-(``tests/test_golden.py`` checks whole runs with the kernels forced on and off, and the
-oracle tests pass with ``MEDLEAD_NUMBA=1``). Keep ``week_tail`` in step with the
-mechanisms when an equation changes.
+otherwise, and edges outside the bound add nothing (``tests/test_golden.py`` checks
+whole runs with the kernel forced on and off, and the oracle tests pass with
+``MEDLEAD_NUMBA=1``).
 """
 
 from __future__ import annotations
@@ -35,11 +33,11 @@ import numpy as np
 
 MIN_EDGES = 100_000
 
-_KERNEL: tuple[Callable, Callable] | None = None
+_KERNEL: Callable | None = None
 _TRIED = False
 
 
-def _compile() -> tuple[Callable, Callable] | None:
+def _compile() -> Callable | None:
     try:
         import numba
     except ImportError:
@@ -67,50 +65,12 @@ def _compile() -> tuple[Callable, Callable] | None:
         for i in range(c.size):
             num[i], den[i] = row_sums(i, indptr, indices, peer, lead, eff, c, bound)
 
-    @numba.njit(cache=True, nogil=True)
-    def week_tail(  # pragma: no cover
-        indptr,
-        indices,
-        peer,
-        lead,
-        eff,
-        c,
-        bound,
-        receptivity,
-        compliance,
-        share,
-        threshold,
-        perf,
-        mu,
-        w_pp,
-        rate,
-        decay,
-        c_out,
-        practising_out,
-    ):
-        # Mechanisms 4-7 for each person, with the operations of dynamics.step's numpy
-        # path in the same order: neighbour mean, peer update, practice, internalisation,
-        # erosion and the final clips.
-        for i in range(c.size):
-            ci = c[i]
-            sn, sd = row_sums(i, indptr, indices, peer, lead, eff, c, bound)
-            m = sn / sd if sd > 0 else ci
-            r = receptivity[i]
-            c1 = ci + mu * r * (m - ci)
-            k_i = compliance[i]
-            drive = (1.0 - w_pp) * (c1 if c1 >= k_i else k_i) + w_pp * share[i]
-            p = drive >= threshold[i]
-            practising_out[i] = p
-            gain = rate * (1.0 if p else 0.0) * r * (1.0 + perf[i])
-            c2 = (c1 + gain * (1.0 - c1)) * decay
-            c_out[i] = min(max(c2, 0.0), 1.0)
-
-    return neighbour_sums, week_tail
+    return neighbour_sums
 
 
-def kernel(n_edges: int) -> tuple[Callable, Callable] | None:
-    """The compiled kernels (neighbour sums, fused week tail), if they should be used for
-    a network of ``n_edges`` ties; ``None`` for the numpy path.
+def kernel(n_edges: int) -> Callable | None:
+    """The compiled neighbour-sums kernel, if it should be used for a network of
+    ``n_edges`` ties; ``None`` for the numpy path.
     """
     global _KERNEL, _TRIED
     flag = os.environ.get("MEDLEAD_NUMBA", "")

@@ -3,7 +3,9 @@
 Random draws, in this order each week (the oracle consumes them identically):
 1. ``rng.random(n)``: who among the eligible becomes a champion;
 2. ``rng.random((m, K))``: candidate samples for the ``m`` persuaders (in ascending
-   agent order) who need a new engagement this week.
+   agent order: everyone with persuasion hours and a scope). Persuaders without an
+   engagement choose their next one from their row; every persuader looks in it for an
+   eroded convert to revisit.
 Because the draws' sizes depend on state only through ``m``, two strategies run on the
 same seed share the champion draws and, while their states agree, everything else.
 """
@@ -43,14 +45,21 @@ def phase(params: Params, week: int, withdrawn: bool = False) -> tuple[bool, flo
     return active, pressure, resonance, programme
 
 
-def persuasion_hours(state: State, params: Params, programme: bool) -> np.ndarray:
-    """Weekly persuasion hours: paid programme time (4 h per PA, less workload, less goal
-    reporting under a hybrid) or, for champions, their unpaid hours; whichever is more.
+def persuasion_hours(
+    state: State, params: Params, programme: bool, maturity: float = 0.0
+) -> np.ndarray:
+    """Weekly persuasion hours: paid programme time or, for champions, their unpaid hours.
+
+    Paid: ``PAs * 4 * (1 - workload * (1 - t_v * v * g_t)) * (1 - goal_time_cost under a
+    hybrid)``, where a maturing career structure (``v``, maturity ``g_t``) protects
+    ``t_v`` = ``career_time_protection`` of the time workload would eat. Champions get
+    ``champion_hours``; a person gets whichever is more.
     """
     paid = np.zeros(state.commitment.size)
     if programme:
         goal = params.goal_time_cost if params.strategy == "hybrid" else 0.0
-        paid = state.leadership_time * 4.0 * (1.0 - state.workload) * (1.0 - goal)
+        protect = 1.0 - params.career_time_protection * params.career_structure * maturity
+        paid = state.leadership_time * 4.0 * (1.0 - state.workload * protect) * (1.0 - goal)
     return np.maximum(paid, params.champion_hours * state.champion)
 
 
@@ -64,182 +73,199 @@ def practising_per_microsystem(practising: np.ndarray, const: Constants) -> np.n
     return np.bincount(members, minlength=const.n_ms).astype(float)
 
 
+def faithful_per_microsystem(state: State, const: Constants) -> np.ndarray:
+    """Fidelity-weighted share of each microsystem's clinical staff practising."""
+    idx = const.in_ms_idx
+    w = state.practising[idx] * state.fidelity[idx]
+    total = np.bincount(const.in_ms_ms, weights=w, minlength=const.n_ms)
+    return total / np.maximum(const.ms_clinical_size, 1.0)
+
+
+def habit_weight(params: Params) -> float:
+    """Weight of habit in the practice drive: ``habit_weight`` under ``habit``, else 0."""
+    return params.habit_weight if params.persistence_form == "habit" else 0.0
+
+
+def initial_practice(state: State, const: Constants, params: Params) -> State:
+    """Week 0's practice and fidelity from the initial state (no peers practising yet)."""
+    zeros = np.zeros(const.n)
+    state.practising = mech.practice(
+        state.commitment,
+        state.compliance,
+        zeros,
+        state.habit,
+        const.threshold,
+        params.peer_practice_weight,
+        habit_weight(params),
+    )
+    state.fidelity = mech.fidelity(
+        state.commitment, state.compliance, params.compelled_fidelity, params.fidelity_form
+    )
+    return state
+
+
 def step(state: State, const: Constants, params: Params, rng: np.random.Generator) -> State:
     """Advance ``state`` by one week in place and return it.
 
     Performance notes (docs/performance.md): masks and index arrays that do not change
-    during a run come precomputed in ``const`` (:func:`~medlead.model.state.with_indices`),
-    the neighbour mean reuses its edge buffers, and the peer-practice share is computed
-    from one bincount over the microsystems' clinical members. Every value is the same
-    to the last bit as the plain composition of the mechanisms (tests/test_golden.py).
+    during a run come precomputed in ``const`` (:func:`~medlead.model.state.with_indices`)
+    and the neighbour mean reuses its edge buffers (or the optional compiled kernel).
     """
     pr = params
     s = state
     const = with_indices(const)
     cut = pr.committed_cutoff
-    _, pressure, resonance, programme = phase(pr, s.week, s.withdrawn)
+    active, pressure, resonance, programme = phase(pr, s.week, s.withdrawn)
+    maturity = mech.culture_maturity(s.week, pr.culture_change_half_life)
+    c = s.commitment
 
-    # 1-2. Mandate and reactance
+    # 1-2. Mandate down the line, reactance, resistance spreading, compliance
     if pressure == 0.0 and not (s.compliance < 0.0).any():
-        # No pressure (no mandate, or withdrawn): the same equations with p = 0 reduce
-        # exactly to recovery of receptivity and decay of compliance (r - 0 * r = r;
-        # k' = max(0, k * decay) = k * decay for k >= 0): 12 fewer array operations.
+        # No pressure (no mandate, or withdrawn): the same equations with q = p = 0
+        # reduce exactly to recovery of receptivity and decay of compliance.
         s.receptivity = s.receptivity + (1.0 - s.receptivity) * const.recovery
         s.compliance = s.compliance * const.compliance_decay
+        applied = None
     else:
-        p = mech.pressure_reaching(pressure, const.coupling, s.autonomy, const.duality_factor)
+        applied, p = mech.pressure_reaching(pressure, const.reach, const.coupling, s.autonomy)
         s.receptivity = mech.reactance_update(
-            s.receptivity, pressure, s.autonomy, resonance, pr.reactance, const.recovery
+            s.receptivity, applied, s.autonomy, resonance, pr.reactance, const.recovery
         )
         s.compliance = mech.compliance_update(
             s.compliance, p, pr.compliance_gain, const.compliance_decay
         )
         s.pressure_spent += float(p.sum())
+    s.receptivity = mech.resistance_spread(
+        s.receptivity,
+        const.in_ms_idx,
+        const.in_ms_ms,
+        const.ms_clinical_size,
+        pr.resistance_spread,
+    )
+    if applied is not None and pr.reactance_form == "boomerang":
+        c = mech.boomerang(c, applied, s.receptivity, pr.boomerang)
     s.pressure = pressure
 
     # 3. Persuasion: champions, engagements, conversations, revisits
     u = rng.random(const.n)
-    c = s.commitment
     s.champion = (s.champion & (c >= cut)) | (
         const.clinical & (c >= pr.champion_threshold) & (u < pr.champion_rate)
     )
-    hours = persuasion_hours(s, pr, programme)
-    # Bookkeeping on the few engaged and persuading people only (their indices, in
-    # ascending order, as the whole-population masks would give them).
+    hours = persuasion_hours(s, pr, programme, maturity)
+    # Bookkeeping on the few engaged people only (indices in ascending order).
     engaged = np.flatnonzero(s.target >= 0)
     was = s.target[engaged]
     done_conv = c[was] >= cut
     s.converted[was[done_conv]] = True
-    s.last_convert[engaged[done_conv]] = was[done_conv]
     end = done_conv | (hours[engaged] <= 0) | (s.weeks_left[engaged] <= 0)
     s.target[engaged[end]] = -1
-    persuaders = np.flatnonzero(hours > 0)
-    seek = persuaders[(s.target[persuaders] < 0) & (const.scope_len[persuaders] > 0)]
-    draws = rng.random((seek.size, pr.candidate_sample))
-    if seek.size:
-        pos = const.scope_ptr[seek, None] + (draws * const.scope_len[seek, None]).astype(np.int64)
+    persuaders = np.flatnonzero((hours > 0) & (const.scope_len > 0))
+    draws = rng.random((persuaders.size, pr.candidate_sample))
+    revisit = np.full(const.n, -1, np.int64)
+    if persuaders.size:
+        pos = const.scope_ptr[persuaders, None] + (
+            draws * const.scope_len[persuaders, None]
+        ).astype(np.int64)
+        cands = const.scope_idx[pos]
+        seek = s.target[persuaders] < 0
         chosen, ok = mech.choose_targets(
-            const.scope_idx[pos], c, s.converted, const.influence, cut, pr.target_rule
+            cands[seek], c, s.converted, const.influence, cut, pr.target_rule
         )
-        s.target[seek[ok]] = chosen[ok]
-        s.weeks_left[seek[ok]] = pr.engagement_weeks
+        new = persuaders[seek][ok]
+        s.target[new] = chosen[ok]
+        s.weeks_left[new] = pr.engagement_weeks
+        rv, rv_ok = mech.choose_revisits(cands, c, s.converted, s.target[persuaders], cut)
+        revisit[persuaders[rv_ok]] = rv[rv_ok]
+    sigma = mech.stigma_now(pr.stigma, pr.career_structure, pr.career_stigma_effect, maturity)
     eff = mech.effective_credibility(
-        s.credibility,
-        s.identification,
-        pr.stigma,
-        pr.career_structure,
-        const.duality_factor,
-        const.is_director,
+        s.credibility, s.identification, sigma, const.duality_factor, const.is_director
     )
+    h_eng, h_rev = mech.split_hours(hours, s.target >= 0, revisit >= 0, pr.revisit_share)
     act = np.flatnonzero(s.target >= 0)
     tgt = s.target[act]
-    depth = np.minimum(1.0, hours[act] / pr.hours_per_conversation)
     d_conv = mech.conversation_effect(
-        pr.conversation_effect, eff[act], resonance, depth, s.receptivity[tgt], c[tgt]
+        pr.conversation_effect,
+        eff[act],
+        resonance,
+        mech.depth(h_eng[act], pr.hours_per_conversation),
+        s.receptivity[tgt],
+        c[tgt],
     )
-    # Surplus time (beyond one conversation) revisits the last convert; only persuaders
-    # can have any.
-    surplus = np.clip(
-        (hours[persuaders] - pr.hours_per_conversation) / pr.hours_per_conversation, 0.0, 1.0
-    )
-    revisit = (s.last_convert[persuaders] >= 0) & (surplus > 0)
-    rv = persuaders[revisit]
-    surplus_rv = surplus[revisit]
-    rvt = s.last_convert[rv]
+    rv_by = np.flatnonzero(revisit >= 0)
+    rvt = revisit[rv_by]
     d_rev = mech.conversation_effect(
-        pr.conversation_effect, eff[rv], resonance, surplus_rv, s.receptivity[rvt], c[rvt]
+        pr.conversation_effect,
+        eff[rv_by],
+        resonance,
+        mech.depth(h_rev[rv_by], pr.hours_per_conversation),
+        s.receptivity[rvt],
+        c[rvt],
     )
     dc = np.bincount(tgt, weights=d_conv, minlength=const.n) + np.bincount(
         rvt, weights=d_rev, minlength=const.n
     )
     c = np.minimum(1.0, c + dc)
     s.weeks_left[act] -= 1
-    used = (
-        np.minimum(hours[act], pr.hours_per_conversation).sum()
-        + (surplus_rv * pr.hours_per_conversation).sum()
-    )
-    s.leadership_hours += float(used)
-    if programme and pr.top_reinforcement > 0:
-        # Only leaders who hold programme time are in the programme to be reinforced
-        # (with leader_time_pa = 0 there is no programme, and nothing to reinforce).
+    s.leadership_hours += float(h_eng[act].sum() + h_rev[rv_by].sum())
+    if active and pr.top_reinforcement > 0:
+        # The top team backs its leaders while any intervention runs (every strategy).
         li = const.leader_idx
-        li = li[s.leadership_time[li] > 0]
         c[li] = c[li] + pr.top_reinforcement * (1.0 - c[li])
 
-    # 5 (input). The share of a person's *other* clinical microsystem colleagues
-    # practising last week (mech.peer_practice_share), and last week's performance.
-    idx = const.in_ms_idx
-    count = practising_per_microsystem(s.practising, const)
-    share = np.zeros(const.n)
-    others = const.ms_others[idx]
-    share[idx] = np.where(
-        others > 0,
-        (count[const.in_ms_ms] - s.practising[idx]) / np.maximum(others, 1.0),
-        0.0,
+    # 4. Peer influence and followership
+    mean, _ = mech.neighbour_mean(
+        const.ties,
+        const.tie_rows,
+        const.peer_weight,
+        const.lead_weight,
+        eff,
+        c,
+        pr.confidence_bound,
+        const.edge_work,
     )
+    c = mech.peer_update(c, s.receptivity, mean, pr.peer_influence)
+
+    # 5. Practice (complex contagion on last week's faithful practice), fidelity, habit
+    signal = mech.peer_practice_signal(
+        const.ms_peer, const.ms_peer_rowsum, s.practising, s.fidelity
+    )
+    s.practising = mech.practice(
+        c,
+        s.compliance,
+        signal,
+        s.habit,
+        const.threshold,
+        pr.peer_practice_weight,
+        habit_weight(pr),
+    )
+    s.fidelity = mech.fidelity(c, s.compliance, pr.compelled_fidelity, pr.fidelity_form)
+    s.habit = mech.habit_update(s.habit, s.practising, pr.habit_gain, const.habit_decay)
+
+    # 6. Internalisation, where results show and by the motive's mix
     perf_i = np.where(const.has_ms, s.performance[const.ms_index], 0.0)
+    c = mech.internalise(
+        c,
+        s.compliance,
+        s.practising,
+        perf_i,
+        s.receptivity,
+        pr.internalisation_rate,
+        pr.compelled_internalisation,
+        pr.internalisation_form,
+    )
 
-    kernels = const.edge_work.kernel
-    if kernels is not None:
-        # 4-7 in one compiled pass (model/accel.py): the same operations in the same
-        # order as the numpy path below, so the same floats (tests/test_golden.py).
-        c_out = np.empty(const.n)
-        practising = np.empty(const.n, bool)
-        kernels[1](
-            const.ties.indptr,
-            const.edge_work.indices,
-            const.peer_weight,
-            const.lead_weight,
-            eff,
-            c,
-            float(pr.confidence_bound),
-            s.receptivity,
-            s.compliance,
-            share,
-            const.threshold,
-            perf_i,
-            float(pr.peer_influence),
-            float(pr.peer_practice_weight),
-            float(pr.internalisation_rate),
-            float(const.commitment_decay),
-            c_out,
-            practising,
-        )
-        s.practising = practising
-        s.commitment = c_out
-    else:
-        # 4. Peer influence and followership
-        mean, _ = mech.neighbour_mean(
-            const.ties,
-            const.tie_rows,
-            const.peer_weight,
-            const.lead_weight,
-            eff,
-            c,
-            pr.confidence_bound,
-            const.edge_work,
-        )
-        c = mech.peer_update(c, s.receptivity, mean, pr.peer_influence)
-
-        # 5. Practice (complex contagion on last week's practice)
-        s.practising = mech.practice(
-            c, s.compliance, share, const.threshold, pr.peer_practice_weight
-        )
-
-        # 6. Internalisation, where results show
-        c = mech.internalise(c, s.practising, perf_i, s.receptivity, pr.internalisation_rate)
-
-        # 7. Erosion (compliance erodes in step 1, once pressure eases)
-        s.commitment = np.clip(mech.erode(c, const.commitment_decay), 0.0, 1.0)
+    # 7. Erosion (compliance erodes in step 1, once pressure eases)
+    s.commitment = np.clip(mech.erode(c, const.commitment_decay), 0.0, 1.0)
     s.compliance = np.clip(s.compliance, 0.0, 1.0)
     s.receptivity = np.clip(s.receptivity, 0.0, 1.0)
 
-    # 8. Microsystem improvement
-    ms_share = practising_per_microsystem(s.practising, const) / np.maximum(
-        const.ms_clinical_size, 1.0
-    )
+    # 8. Microsystem improvement follows faithful practice
     s.performance = np.clip(
-        mech.performance_update(s.performance, ms_share, pr.improvement_lag), 0.0, 1.0
+        mech.performance_update(
+            s.performance, faithful_per_microsystem(s, const), pr.improvement_lag
+        ),
+        0.0,
+        1.0,
     )
     s.week += 1
     return s

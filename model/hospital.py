@@ -19,7 +19,13 @@ from medlead.model.params import Params
 from medlead.model.state import PER_AGENT_STATE, State, derive_constants, initial_state
 
 AGENT_CLASS = {World.DOCTOR: Doctor, World.NURSE: Nurse, World.MANAGER: Manager}
-RECORDED_AGENT_STATE: tuple[str, ...] = ("commitment", "compliance", "practising", "champion")
+RECORDED_AGENT_STATE: tuple[str, ...] = (
+    "commitment",
+    "compliance",
+    "practising",
+    "fidelity",
+    "champion",
+)
 
 
 def seed_streams(rng: int | np.random.SeedSequence | None) -> tuple[int | None, list]:
@@ -80,13 +86,7 @@ class HospitalModel(mesa.Model):
         self.constants = derive_constants(self.organisation, self.params)
         self.state: State = initial_state(self.organisation, self.params)
         # Week 0's practice follows from the initial state (no peers practising yet).
-        self.state.practising = dynamics.mech.practice(
-            self.state.commitment,
-            self.state.compliance,
-            np.zeros(self.organisation.n),
-            self.constants.threshold,
-            self.params.peer_practice_weight,
-        )
+        dynamics.initial_practice(self.state, self.constants, self.params)
         self.staff: list[StaffAgent] = [
             AGENT_CLASS[World(int(w))](self, i) for i, w in enumerate(self.organisation.world)
         ]
@@ -126,6 +126,12 @@ class HospitalModel(mesa.Model):
         """Withdraw the intervention now (pressure and paid time stop; champions carry on)."""
         self.state.withdrawn = True
 
+    def stigma_at(self, week: int) -> float:
+        """The 'dark side' stigma in ``week`` (it falls as a career structure matures)."""
+        pr = self.params
+        g = dynamics.mech.culture_maturity(week, pr.culture_change_half_life)
+        return dynamics.mech.stigma_now(pr.stigma, pr.career_structure, pr.career_stigma_effect, g)
+
     @property
     def week(self) -> int:
         """Weeks simulated so far."""
@@ -145,6 +151,7 @@ class HospitalModel(mesa.Model):
             dynamics.phase(self.params, max(0, self.state.week - 1), self.state.withdrawn)[0]
             if self.state.week > 0
             else False,
+            stigma=self.stigma_at(max(0, self.state.week - 1)),
         )
         if self._n_rows >= self._history.shape[0]:
             self._history = np.vstack([self._history, np.full_like(self._history, np.nan)])
@@ -167,7 +174,7 @@ class HospitalModel(mesa.Model):
         return df
 
     def summary(self) -> dict[str, float | None]:
-        """The summary keys of DESIGN.md's contracts, from the weeks run so far."""
+        """The summary keys (``docs/data.md``), from the weeks run so far."""
         return summarise(self.history)
 
     def agent_series(self, name: str = "commitment") -> np.ndarray:

@@ -56,15 +56,44 @@ class Leader(IntEnum):
 WORLD_OF_ROLE = np.array([0, 0, 1, 1, 2, 2, 2, 0, 1], dtype=np.int8)
 TIE_KINDS: tuple[str, ...] = ("microsystem", "professional", "management", "leadership")
 
-# Autonomy of each role relative to the consultants' mean (Mintzberg 1979: the operating
-# core's professionals hold most discretion). Assumption.
-AUTONOMY_FACTOR = np.array([1.0, 0.6, 0.6, 0.7, 0.15, 0.15, 0.1, 0.9, 0.5])
-# How far each leadership role is identified with Trust management, before formal
-# selection and management time (seed, Results 2; assumption for the values).
+# Autonomy of managers and executives relative to the consultants' mean (Mintzberg 1979:
+# the operating core's professionals hold most discretion; managers *are* the line, whose
+# coupling is 1, so their autonomy only enters reactance). Juniors' and nurses' factors
+# are the parameters ``junior_autonomy`` and ``nurse_autonomy``. Assumption.
+MANAGER_AUTONOMY = {
+    Role.MICROSYSTEM_MANAGER: 0.15,
+    Role.GENERAL_MANAGER: 0.15,
+    Role.CHIEF_EXECUTIVE: 0.1,
+    Role.MEDICAL_DIRECTOR: 0.9,
+    Role.NURSING_DIRECTOR: 0.5,
+}
+# How far each leadership role is identified with Trust management, before the scale
+# ``leader_identification``, formal selection and management time (seed, Results 2 and 4;
+# assumption for the values).
 IDENTIFICATION_LEVEL = np.array([0.0, 0.4, 0.7, 1.0, 0.3, 0.8])
-# Programme-time multiplier per leadership role (clinical directors hold more PAs than
-# clinical leads: 1-3 vs 0.5-1, Dickinson et al. 2013).
-TIME_FACTOR = np.array([0.0, 1.0, 2.0, 2.0, 1.0, 2.0])
+MEDICAL_LEADERS = (Leader.CLINICAL_LEAD, Leader.CLINICAL_DIRECTOR, Leader.MEDICAL_DIRECTOR)
+DIRECTORS = (Leader.CLINICAL_DIRECTOR, Leader.MEDICAL_DIRECTOR, Leader.NURSING_DIRECTOR)
+
+
+def autonomy_factor(params: Params) -> np.ndarray:
+    """Autonomy of each :class:`Role` relative to the consultants' mean ``autonomy``."""
+    f = np.ones(len(Role))
+    f[Role.JUNIOR] = params.junior_autonomy
+    f[[Role.NURSE, Role.WARD_LEADER]] = params.nurse_autonomy
+    for role, x in MANAGER_AUTONOMY.items():
+        f[role] = x
+    return f
+
+
+def time_factor(params: Params) -> np.ndarray:
+    """Programme-time multiplier per :class:`Leader` role (0 for staff without one).
+
+    Directors (clinical, medical, nursing) hold ``director_time_factor`` times the
+    leaders' PAs (clinical directors 1-3 PAs vs leads 0.5-1, Dickinson et al. 2013).
+    """
+    f = np.array([0.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    f[list(DIRECTORS)] = params.director_time_factor
+    return f
 
 
 @dataclass
@@ -255,12 +284,20 @@ def build_organisation(params: Params, rng: np.random.Generator) -> Organisation
         leader[pick] = Leader.CLINICAL_LEAD
 
     # --- heterogeneous attributes
-    autonomy = np.clip(AUTONOMY_FACTOR[role] * pr.autonomy + rng.normal(0, 0.05, n), 0.0, 1.0)
+    autonomy = np.clip(autonomy_factor(pr)[role] * pr.autonomy + rng.normal(0, 0.05, n), 0.0, 1.0)
     credibility = np.clip(rng.normal(pr.credibility_mean, pr.credibility_sd, n), 0.02, 1.0)
+    # Formal selection picks better medical leaders: it closes selection_quality x
+    # formal_selection of the gap to full credibility (seed, Results 2).
+    medical = np.isin(leader, MEDICAL_LEADERS)
+    lift = pr.selection_quality * pr.formal_selection
+    credibility = np.where(medical, credibility + lift * (1.0 - credibility), credibility)
     duality = np.clip(rng.normal(pr.duality_quality_mean, pr.duality_quality_sd, n_dir), 0, 1)
-    time_share = TIME_FACTOR[leader] * pr.leader_time_pa / 10.0
+    time_pa = time_factor(pr)[leader] * pr.leader_time_pa
     identification = np.clip(
-        IDENTIFICATION_LEVEL[leader] * (0.5 + pr.formal_selection) + time_share, 0.0, 1.0
+        IDENTIFICATION_LEVEL[leader] * pr.leader_identification * (0.5 + pr.formal_selection)
+        + pr.time_identification * time_pa,
+        0.0,
+        1.0,
     )
     identification[leader == Leader.NONE] = 0.0
     identification[world == World.MANAGER] = 1.0

@@ -1,4 +1,4 @@
-"""Weekly reporters and the run summary (names are part of DESIGN.md's contracts).
+"""Weekly reporters and the run summary (their names are contracts: ``docs/data.md``).
 
 Shares are over clinical staff (doctors and nurses), since change has to reach clinical
 microsystems (Batalden); per-role shares cover managers too. ``docs/data.md`` defines
@@ -19,6 +19,9 @@ REPORTERS: tuple[str, ...] = (
     "committed_share",
     "compliant_share",
     "practising_share",
+    "faithful_practising_share",
+    "mean_fidelity",
+    "mean_habit",
     "compliant_not_committed_share",
     "mean_commitment",
     "mean_compliance",
@@ -30,6 +33,7 @@ REPORTERS: tuple[str, ...] = (
     "microsystem_variation",
     "microsystems_flipped_share",
     "engagement_gap",
+    "stigma",
     "champions",
     "engagements",
     "pressure",
@@ -44,6 +48,8 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "practising_share",
     "microsystems_improved_share",
     "sustained_practising_share",
+    "faithful_practising_share",
+    "sustained_faithful_share",
     "weeks_to_half_practising",
     "engagement_gap",
     "microsystem_variation",
@@ -106,8 +112,14 @@ def _avg(x: np.ndarray, idx: np.ndarray) -> float:
     return float(x[idx].mean()) if idx.size else float("nan")
 
 
-def weekly_row(state: State, const: Constants, cutoff: float, active: bool) -> dict[str, float]:
+def weekly_row(
+    state: State, const: Constants, cutoff: float, active: bool, stigma: float = float("nan")
+) -> dict[str, float]:
     """Model-level scalars for the current week.
+
+    ``faithful_practising_share`` = mean over clinical staff of practising x fidelity
+    (practice done well); ``mean_fidelity`` = mean fidelity of the clinical staff who
+    practise (NaN if nobody does); ``stigma`` = the stigma of the week just run.
 
     ``engagement_gap`` = mean commitment of staff in leadership roles minus mean
     commitment of their followers (staff in some leader's scope who hold no role).
@@ -143,6 +155,15 @@ def weekly_row(state: State, const: Constants, cutoff: float, active: bool) -> d
         "committed_share": _ratio(clin_counts["committed"], clin.size),
         "compliant_share": _ratio(clin_counts["compliant"], clin.size),
         "practising_share": _ratio(clin_counts["practising"], clin.size),
+        "faithful_practising_share": (
+            float((pr[clin] * state.fidelity[clin]).sum() / clin.size)
+            if clin.size
+            else float("nan")
+        ),
+        "mean_fidelity": (
+            float(state.fidelity[clin][pr[clin]].mean()) if pr[clin].any() else float("nan")
+        ),
+        "mean_habit": _avg(state.habit, clin),
         "compliant_not_committed_share": _ratio(clin_counts["compliant_not_committed"], clin.size),
         "mean_commitment": float(c_clin.mean()) if clin.size else float("nan"),
         "mean_compliance": _avg(k, clin),
@@ -158,6 +179,7 @@ def weekly_row(state: State, const: Constants, cutoff: float, active: bool) -> d
             if leaders.size and followers.size
             else float("nan")
         ),
+        "stigma": float(stigma),
         "champions": float(np.count_nonzero(state.champion)),
         "engagements": float(np.count_nonzero(state.target >= 0)),
         "pressure": float(state.pressure),
@@ -187,6 +209,7 @@ def summarise(history: np.ndarray, sustain_week: int = 156) -> dict[str, float |
             out[key] = float(last[col[key]])
     sustain_row = min(sustain_week, history.shape[0] - 1)
     out["sustained_practising_share"] = float(history[sustain_row, col["practising_share"]])
+    out["sustained_faithful_share"] = float(history[sustain_row, col["faithful_practising_share"]])
     half = np.flatnonzero(history[:, col["practising_share"]] >= 0.5)
     out["weeks_to_half_practising"] = float(history[half[0], col["week"]]) if half.size else None
     out["peak_compliant_share"] = float(history[:, col["compliant_share"]].max())

@@ -17,10 +17,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Role = Literal["lever", "uncertainty", "setting"]
+Role = Literal["lever", "uncertainty", "structure", "setting"]
 
 STRATEGIES: tuple[str, ...] = ("none", "mandate", "persuasion", "hybrid")
 TARGET_RULES: tuple[str, ...] = ("least_committed", "most_influential")
+# Structural switches: where the literature allows more than one form of a mechanism,
+# the form is a parameter (role ``structure``) and conclusions are reported across them.
+INTERNALISATION_FORMS: tuple[str, ...] = ("self_determination", "dissonance")
+PERSISTENCE_FORMS: tuple[str, ...] = ("habit", "support")
+FIDELITY_FORMS: tuple[str, ...] = ("graded", "binary")
+REACTANCE_FORMS: tuple[str, ...] = ("damping", "boomerang")
+STRUCTURES: dict[str, tuple[str, ...]] = {
+    "internalisation_form": INTERNALISATION_FORMS,
+    "persistence_form": PERSISTENCE_FORMS,
+    "fidelity_form": FIDELITY_FORMS,
+    "reactance_form": REACTANCE_FORMS,
+}
 PRESETS: tuple[str, ...] = ("professional", "machine", "kp_like", "set_up_to_fail", "large")
 
 
@@ -80,6 +92,7 @@ def p(
 ORG = "Organisation"
 CONF = "Configuration (Mintzberg)"
 CHANGE = "The change and the strategy"
+STRUCT = "Structural switches (forms of a mechanism)"
 MAND = "Mandate and reactance"
 PERS = "Persuasion and leadership"
 GAP = "Engagement gap"
@@ -231,6 +244,26 @@ class Params:
         "little): how far line authority fails to bind a professional.",
         cite="Mintzberg 1979 (professional bureaucracy)",
     )
+    junior_autonomy: float = p(
+        0.6,
+        bounds=(0.0, 1.0),
+        plausible=(0.4, 0.8),
+        unit="x consultants'",
+        group=CONF,
+        doc="Autonomy of junior doctors relative to the consultants' mean (trainees work "
+        "under supervision).",
+        cite="Mintzberg 1979 (discretion rests with the senior professionals); value an assumption",
+    )
+    nurse_autonomy: float = p(
+        0.6,
+        bounds=(0.0, 1.0),
+        plausible=(0.4, 0.8),
+        unit="x consultants'",
+        group=CONF,
+        doc="Autonomy of nurses and ward leaders relative to the consultants' mean.",
+        cite="Glouberman & Mintzberg 2001 (the care world is more closely managed than the "
+        "cure world); value an assumption",
+    )
     hierarchy_coupling: float = p(
         0.3,
         bounds=(0.0, 1.0),
@@ -241,6 +274,17 @@ class Params:
         doc="How strongly the management line couples to clinical work (weak = disconnected "
         "hierarchy).",
         cite="Glouberman & Mintzberg 2001; Mintzberg 1979",
+    )
+    line_transmission: float = p(
+        0.9,
+        bounds=(0.0, 1.0),
+        plausible=(0.7, 1.0),
+        unit="per tie",
+        group=CONF,
+        doc="Share of management pressure each tie of the management line passes on (chief "
+        "executive -> general manager -> microsystem manager -> staff); the general "
+        "manager's tie is further scaled by the duality factor 0.5 + duality quality.",
+        cite="Glouberman & Mintzberg 2001 (disconnected hierarchies); value an assumption",
     )
     senior_influence: float = p(
         3.0,
@@ -325,6 +369,51 @@ class Params:
         cite="assumption",
     )
     # ----------------------------------------------------------------------- mandate
+    # ------------------------------------------------------------- structural forms
+    internalisation_form: str = p(
+        "self_determination",
+        choices=INTERNALISATION_FORMS,
+        group=STRUCT,
+        role="structure",
+        unit="",
+        doc="self_determination: practice internalises at the rate of its motive's mix, b + "
+        "phi (1 - b) with b = c / (c + k) the share driven by commitment; dissonance: "
+        "external justification k lowers internalisation, 1 - (1 - phi) k.",
+        cite="Deci & Ryan 2000 (self-determination); Festinger & Carlsmith 1959 "
+        "(insufficient justification)",
+    )
+    persistence_form: str = p(
+        "habit",
+        choices=PERSISTENCE_FORMS,
+        group=STRUCT,
+        role="structure",
+        unit="",
+        doc="habit: practice builds a habit that lowers the bar for carrying on and fades "
+        "with its half-life; support: no habit, practice lasts only while commitment, "
+        "compliance and peers keep the drive above threshold.",
+        cite="Lally et al. 2010 (habit); Maher, Gustafson & Evans 2010 (NHS sustainability "
+        "model: improvement needs continuing support)",
+    )
+    fidelity_form: str = p(
+        "graded",
+        choices=FIDELITY_FORMS,
+        group=STRUCT,
+        role="structure",
+        unit="",
+        doc="graded: fidelity b + f_c (1 - b) with b = c / (c + k); binary: fidelity 1 if "
+        "commitment is the stronger motive, f_c otherwise.",
+        cite="Pickering et al. 2013 (compliance vs fidelity under a mandate)",
+    )
+    reactance_form: str = p(
+        "damping",
+        choices=REACTANCE_FORMS,
+        group=STRUCT,
+        role="structure",
+        unit="",
+        doc="damping: lost receptivity only damps persuasion, peers and internalisation; "
+        "boomerang: pressure on the resistant also lowers their commitment.",
+        cite="Brehm 1966 (reactance; boomerang effect)",
+    )
     mandate_pressure: float = p(
         0.8,
         bounds=(0.0, 1.0),
@@ -355,7 +444,7 @@ class Params:
         key=True,
         doc="Half-life of compliance once pressure stops reaching a person (enforcement "
         "fades); while pressure is applied compliance does not fall below it.",
-        cite="assumption; overlaps commitment half-life on purpose (DESIGN.md); cf. "
+        cite="assumption; plausible range overlaps commitment_half_life's on purpose; cf. "
         "decay of audit-driven behaviour change, Ivers et al. 2012 Cochrane review",
     )
     reactance: float = p(
@@ -377,6 +466,28 @@ class Params:
         doc="Half-life of lost receptivity returning (resentment is persistent).",
         cite="assumption",
     )
+    boomerang: float = p(
+        0.1,
+        bounds=(0.0, 1.0),
+        plausible=(0.0, 0.3),
+        unit="per week",
+        group=MAND,
+        doc="reactance_form = boomerang only: share of a person's commitment that pressure "
+        "applied to them removes each week, per unit of applied pressure and of lost "
+        "receptivity (resistance turns people against the change).",
+        cite="Brehm 1966 (boomerang effect of reactance); value an assumption",
+    )
+    resistance_spread: float = p(
+        0.05,
+        bounds=(0.0, 1.0),
+        plausible=(0.0, 0.2),
+        unit="per week",
+        group=MAND,
+        doc="Share of the gap between a clinician's receptivity and the mean receptivity of "
+        "their microsystem's clinical staff closed each week (resentment spreads among "
+        "colleagues).",
+        cite="Brehm 1966; DeGroot 1974 (attitudes move toward colleagues'); value an assumption",
+    )
     # -------------------------------------------------------------------- persuasion
     leader_time_pa: float = p(
         1.0,
@@ -387,8 +498,8 @@ class Params:
         role="lever",
         key=True,
         doc="Leadership programmed activities (4 h each) per week a medical or nursing "
-        "leader gives the programme; clinical, medical and nursing directors get twice "
-        "this.",
+        "leader gives the programme; clinical, medical and nursing directors get "
+        "director_time_factor times this.",
         cite="BMA consultant contract (10 PAs of 4 h); CDs typically 1-3 PAs, leads 0.5-1 "
         "(Dickinson et al. 2013)",
     )
@@ -408,9 +519,30 @@ class Params:
         plausible=(1.0, 4.0),
         unit="hours",
         group=PERS,
-        doc="Hours a full-depth weekly conversation takes; less time gives a shallower one, "
-        "more time funds revisits of earlier converts.",
-        cite="assumption",
+        doc="Time scale of a week's conversation: h hours give depth 1 - exp(-h / this), so "
+        "each extra hour adds less, but never nothing.",
+        cite="assumption (diminishing returns to time)",
+    )
+    revisit_share: float = p(
+        0.3,
+        bounds=(0.0, 1.0),
+        plausible=(0.1, 0.5),
+        unit="share",
+        group=PERS,
+        doc="Share of a persuader's weekly hours spent revisiting an earlier convert whose "
+        "commitment has eroded (one found among the week's sampled candidates), when there is "
+        "one; the rest goes to the current engagement.",
+        cite="seed ('commitment ... constantly need[s] to be checked, reinforced and worked "
+        "upon'); share an assumption",
+    )
+    director_time_factor: float = p(
+        2.0,
+        bounds=(1.0, 5.0),
+        plausible=(1.5, 3.0),
+        unit="x",
+        group=PERS,
+        doc="Programme time of clinical, medical and nursing directors relative to leader_time_pa.",
+        cite="Dickinson et al. 2013 (clinical directors 1-3 PAs, clinical leads 0.5-1)",
     )
     conversation_effect: float = p(
         0.25,
@@ -457,9 +589,11 @@ class Params:
         unit="per week",
         group=PERS,
         role="lever",
-        doc="Share of the gap to full commitment the top team closes in its own leaders each "
-        "week of a persuasion programme (checking, reinforcing, working upon).",
-        cite="seed ('constantly need to be checked, reinforced and worked upon')",
+        doc="Share of the gap to full commitment the top team closes each week in its leaders "
+        "(everyone holding a leadership role) while any intervention runs, mandate included: "
+        "the top team backing the change it launched.",
+        cite="seed ('Top level leaders foster this culture and invest in leadership'; "
+        "commitment 'constantly need[s] to be checked, reinforced and worked upon')",
     )
     champion_rate: float = p(
         0.02,
@@ -500,8 +634,42 @@ class Params:
         group=GAP,
         role="lever",
         key=True,
-        doc="Formality of selecting medical leaders (associates them with Trust management).",
+        doc="Formality of selecting medical leaders: it associates them with Trust management "
+        "(identification) and selects more credible leaders (selection_quality).",
         cite="seed (Results 2: formality and the engagement gap)",
+    )
+    selection_quality: float = p(
+        0.3,
+        bounds=(0.0, 1.0),
+        plausible=(0.0, 0.6),
+        unit="0-1",
+        group=GAP,
+        doc="Share of the gap to full credibility that fully formal selection closes in the "
+        "medical leaders it picks (better leaders), scaled by formal_selection.",
+        cite="seed (Results 2: 'greater formality and professionalism into the process of "
+        "identifying medical leaders'); value an assumption",
+    )
+    leader_identification: float = p(
+        1.0,
+        bounds=(0.0, 2.0),
+        plausible=(0.5, 1.5),
+        unit="x",
+        group=GAP,
+        doc="Scale of the identification with management that each leadership role carries "
+        "(clinical lead 0.4, clinical director 0.7, medical director 1.0, ward leader 0.3, "
+        "nursing director 0.8 at 1).",
+        cite="seed (Results 4: 'hybrid roles in the precarious middle ground'); levels an "
+        "assumption",
+    )
+    time_identification: float = p(
+        0.05,
+        bounds=(0.0, 0.5),
+        plausible=(0.0, 0.1),
+        unit="per PA",
+        group=GAP,
+        doc="Identification with management added per PA of leadership time (more time in "
+        "the role, more seen as management).",
+        cite="seed (Results 2 and 4); value an assumption",
     )
     stigma: float = p(
         0.5,
@@ -521,8 +689,40 @@ class Params:
         unit="0-1",
         group=GAP,
         role="lever",
-        doc="Valued, remunerated leadership roles with a career structure; halves stigma at 1.",
-        cite="seed (Implications 2)",
+        doc="Valued, remunerated leadership roles with a career structure, introduced at week "
+        "0: as it matures it lowers stigma (career_stigma_effect) and protects leaders' "
+        "time from workload (career_time_protection).",
+        cite="seed (Results 4; Implications 2)",
+    )
+    career_stigma_effect: float = p(
+        0.5,
+        bounds=(0.0, 1.0),
+        plausible=(0.2, 0.8),
+        unit="share",
+        group=GAP,
+        doc="Share of stigma removed by a fully mature career structure of 1.",
+        cite="seed (KP: 'no sense of going over to the dark side'; roles 'valued, sought "
+        "after and properly remunerated'); value an assumption",
+    )
+    career_time_protection: float = p(
+        0.3,
+        bounds=(0.0, 1.0),
+        plausible=(0.0, 0.6),
+        unit="share",
+        group=GAP,
+        doc="Share of workload's claim on leadership time removed by a fully mature career "
+        "structure of 1 (protected, remunerated time).",
+        cite="seed (Results 4: 'pressures of work and time'; Implications 2); value an assumption",
+    )
+    culture_change_half_life: float = p(
+        104.0,
+        bounds=(1.0, 5200.0),
+        plausible=(52.0, 520.0),
+        unit="weeks",
+        group=GAP,
+        doc="Half-life with which the career structure's effects mature (stigma 'has been "
+        "slow to change').",
+        cite="seed (Results 4); value an assumption",
     )
     # ---------------------------------------------------------------- peers and practice
     peer_influence: float = p(
@@ -569,9 +769,60 @@ class Params:
         plausible=(0.2, 0.6),
         unit="0-1",
         group=PEER,
-        doc="Weight of the share of microsystem peers practising in the practice drive "
-        "(complex contagion); the rest is split between commitment and compliance.",
+        doc="Weight of the influence- and fidelity-weighted share of microsystem colleagues "
+        "practising in the practice drive; the rest of the drive is the stronger of "
+        "commitment and compliance (complex contagion).",
         cite="Centola & Macy 2007; Centola 2010",
+    )
+    habit_weight: float = p(
+        0.15,
+        bounds=(0.0, 1.0),
+        plausible=(0.0, 0.3),
+        unit="0-1",
+        group=PEER,
+        doc="persistence_form = habit only: share of the practice threshold a full habit "
+        "removes for someone carrying on (not for starting).",
+        cite="Lally et al. 2010, Eur J Soc Psychol 40:998 (habit formation); value an assumption",
+    )
+    habit_gain: float = p(
+        0.1,
+        bounds=(0.0, 1.0),
+        plausible=(0.03, 0.3),
+        unit="per week",
+        group=PEER,
+        doc="Share of the gap to full habit closed per week of practising.",
+        cite="Lally et al. 2010 (automaticity plateaus after a median 66 days, range 18-254)",
+    )
+    habit_half_life: float = p(
+        12.0,
+        bounds=(0.5, 520.0),
+        plausible=(4.0, 52.0),
+        unit="weeks",
+        group=PEER,
+        doc="Half-life of habit strength in a week without practising.",
+        cite="assumption (cf. Lally et al. 2010)",
+    )
+    compelled_fidelity: float = p(
+        0.35,
+        bounds=(0.0, 1.0),
+        plausible=(0.1, 0.7),
+        unit="0-1",
+        group=PEER,
+        doc="Fidelity of practice done only under compliance (a tick-box): improvement and "
+        "peers' social proof count practice by its fidelity.",
+        cite="Pickering et al. 2013, BJS 100:1588 (mandated WHO checklist: time-out "
+        "attempted in 87%, sign-out in 9%, all information in 55% of time-outs)",
+    )
+    compelled_internalisation: float = p(
+        0.25,
+        bounds=(0.0, 1.0),
+        plausible=(0.0, 0.6),
+        unit="x",
+        group=PEER,
+        key=True,
+        doc="Rate at which practice compelled by compliance internalises into commitment, "
+        "relative to practice driven by commitment (phi; 0 = never).",
+        cite="Deci & Ryan 2000 (controlled motivation internalises poorly); Kelman 1958",
     )
     internalisation_rate: float = p(
         0.02,
@@ -580,7 +831,8 @@ class Params:
         unit="per week",
         group=PEER,
         key=True,
-        doc="Share of the gap to full commitment closed per week of practising; doubled "
+        doc="Share of the gap to full commitment closed per week of practising driven by "
+        "commitment (compelled practice: compelled_internalisation times this); doubled "
         "where the microsystem's performance has visibly improved.",
         cite="Festinger 1957 (dissonance); Kelman 1958 (compliance to internalisation)",
     )
@@ -591,7 +843,7 @@ class Params:
         unit="weeks",
         group=PEER,
         doc="Half-life of commitment without reinforcement.",
-        cite="assumption; range overlaps compliance half-life (DESIGN.md)",
+        cite="assumption; plausible range overlaps compliance_half_life's on purpose",
     )
     improvement_lag: float = p(
         8.0,
@@ -599,7 +851,8 @@ class Params:
         plausible=(4.0, 26.0),
         unit="weeks",
         group=PEER,
-        doc="Time constant with which microsystem performance follows the share practising.",
+        doc="Time constant with which microsystem performance follows the fidelity-weighted "
+        "share of its clinical staff practising.",
         cite="Nelson, Batalden et al. 2002 (measurement cycles); value an assumption",
     )
     committed_cutoff: float = p(
@@ -622,7 +875,7 @@ class Params:
         group=TIME,
         role="setting",
         doc="Horizon of a run.",
-        cite="DESIGN.md (three years)",
+        cite="assumption (three years: a two-year programme and a year after it)",
     )
     intervention_start: int = p(
         0,
@@ -632,7 +885,7 @@ class Params:
         group=TIME,
         role="setting",
         doc="Week the intervention starts.",
-        cite="DESIGN.md",
+        cite="definition",
     )
     withdrawal_week: int = p(
         104,
@@ -643,7 +896,7 @@ class Params:
         role="lever",
         doc="Week the intervention is withdrawn: pressure and paid programme time stop; "
         "champions carry on.",
-        cite="DESIGN.md",
+        cite="assumption (a two-year programme)",
     )
 
     # ------------------------------------------------------------------ construction
@@ -893,5 +1146,5 @@ PRESET_SOURCES: dict[str, str] = {
     "set_up_to_fail": "seed deck Results 4 and Implications 2 (pressures of work and time, "
     "low status, no career structure, 'dark side' stigma, risk that leaders are 'set up to "
     "fail'); Dickinson et al. 2013; numeric values are assumptions",
-    "large": "DESIGN.md (a large Trust of about 6,000 staff); configuration as professional",
+    "large": "assumption (a large acute Trust of about 6,000 staff); configuration as professional",
 }

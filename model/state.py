@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from medlead.model.mechanisms import EdgeWork, decay_factor
-from medlead.model.organisation import TIME_FACTOR, Leader, Organisation, World
+from medlead.model.mechanisms import EdgeWork, decay_factor, line_reach
+from medlead.model.organisation import Leader, Organisation, Role, World, time_factor
 from medlead.model.params import Params
 
 
@@ -30,8 +30,9 @@ class State:
     converted: np.ndarray
     target: np.ndarray
     weeks_left: np.ndarray
-    last_convert: np.ndarray
     performance: np.ndarray
+    habit: np.ndarray
+    fidelity: np.ndarray
     autonomy: np.ndarray
     credibility: np.ndarray
     identification: np.ndarray
@@ -59,6 +60,8 @@ PER_AGENT_STATE: tuple[str, ...] = (
     "compliance",
     "receptivity",
     "practising",
+    "fidelity",
+    "habit",
     "champion",
     "autonomy",
     "credibility",
@@ -69,9 +72,14 @@ PER_AGENT_STATE: tuple[str, ...] = (
 
 
 def initial_state(org: Organisation, params: Params) -> State:
-    """The state at week 0: initial commitment, no compliance, full receptivity."""
+    """The state at week 0: initial commitment, no compliance, full receptivity, no habit.
+
+    ``practising`` and ``fidelity`` are filled in by
+    :func:`medlead.model.dynamics.initial_practice` (practice at week 0 follows from
+    commitment alone).
+    """
     n = org.n
-    leadership_time = TIME_FACTOR[org.leader] * params.leader_time_pa
+    leadership_time = time_factor(params)[org.leader] * params.leader_time_pa
     s = State(
         week=0,
         commitment=org.commitment0.copy(),
@@ -82,8 +90,9 @@ def initial_state(org: Organisation, params: Params) -> State:
         converted=np.zeros(n, bool),
         target=np.full(n, -1, np.int64),
         weeks_left=np.zeros(n, np.int64),
-        last_convert=np.full(n, -1, np.int64),
         performance=np.zeros(org.n_microsystems),
+        habit=np.zeros(n),
+        fidelity=np.ones(n),
         autonomy=org.autonomy.copy(),
         credibility=org.credibility.copy(),
         identification=org.identification.copy(),
@@ -101,6 +110,7 @@ class Constants:
     n_ms: int
     clinical: np.ndarray
     coupling: np.ndarray
+    reach: np.ndarray
     duality_factor: np.ndarray
     is_director: np.ndarray
     is_leader: np.ndarray
@@ -115,11 +125,14 @@ class Constants:
     scope_idx: np.ndarray
     ties: sp.csr_array
     tie_rows: np.ndarray
+    ms_peer: sp.csr_array
+    ms_peer_rowsum: np.ndarray
     peer_weight: np.ndarray
     lead_weight: np.ndarray
     role_masks: dict[str, np.ndarray]
     compliance_decay: float
     commitment_decay: float
+    habit_decay: float
     recovery: float
     # Index arrays and counts derived from the masks above, so the weekly step and the
     # reporters gather with integer indices instead of rebuilding boolean masks every
@@ -180,16 +193,20 @@ ROLE_GROUPS: dict[str, tuple[int, ...]] = {
 def derive_constants(org: Organisation, params: Params) -> Constants:
     """Precompute what the weekly step needs and does not change during a run.
 
-    The influence network is the union of microsystem ties (weighted by the neighbour's
-    influence: inverted power), professional ties and leader → follower ties (weighted
-    each week by the leader's effective credibility: followership).
+    The influence network is the union of microsystem and professional ties (weighted
+    by the neighbour's influence: inverted power) and leader → follower ties (weighted
+    each week by the leader's effective credibility: followership). The peer-practice
+    matrix holds the microsystem ties between clinical staff, weighted by influence. The
+    line's reach (the share of top pressure reaching each person) follows the management
+    ties, each passing on ``line_transmission`` of its superior's pressure, the general
+    manager's ties also the duality factor.
     """
     n = org.n
     clinical = org.clinical
     coupling = np.where(org.world == World.MANAGER, 1.0, params.hierarchy_coupling)
     dq = np.where(org.directorate >= 0, 0.5 + org.duality_quality[org.directorate.clip(0)], 1.0)
     peer = sp.coo_array(
-        org.ties["microsystem"].multiply(org.influence[None, :]) + org.ties["professional"]
+        (org.ties["microsystem"] + org.ties["professional"]).multiply(org.influence[None, :])
     )
     lead = org.ties["leadership"].tocoo()
     rows = np.concatenate([peer.row, lead.row]).astype(np.int64)
@@ -208,6 +225,23 @@ def derive_constants(org: Organisation, params: Params) -> Constants:
     combined = sp.csr_array((w_peer + w_lead, cols, indptr), shape=(n, n))
     tie_rows = rows
 
+    line = org.ties["management"].tocsr()
+    superior = line.indices
+    sub_row = np.repeat(np.arange(n), np.diff(line.indptr))
+    from_gm = org.role[superior] == Role.GENERAL_MANAGER
+    tau = np.where(from_gm, params.line_transmission * dq[sub_row], params.line_transmission)
+    top = (org.role == Role.CHIEF_EXECUTIVE).astype(float)
+    reach = line_reach(line, top, tau)
+
+    clin_f = clinical.astype(float)
+    ms_peer = sp.csr_array(
+        org.ties["microsystem"]
+        .multiply(clin_f[:, None])
+        .multiply((org.influence * clin_f)[None, :])
+    )
+    ms_peer.eliminate_zeros()
+    ms_peer.sort_indices()
+
     ms = org.microsystem
     in_ms = (ms >= 0) & clinical
     ms_clin_size = np.bincount(ms[in_ms], minlength=org.n_microsystems).astype(float)
@@ -221,6 +255,7 @@ def derive_constants(org: Organisation, params: Params) -> Constants:
         n_ms=org.n_microsystems,
         clinical=clinical,
         coupling=coupling,
+        reach=reach,
         duality_factor=dq,
         is_director=org.leader == Leader.CLINICAL_DIRECTOR,
         is_leader=org.leader != Leader.NONE,
@@ -235,11 +270,14 @@ def derive_constants(org: Organisation, params: Params) -> Constants:
         scope_idx=org.scope_idx,
         ties=combined,
         tie_rows=tie_rows,
+        ms_peer=ms_peer,
+        ms_peer_rowsum=ms_peer @ np.ones(n),
         peer_weight=w_peer,
         lead_weight=w_lead,
         role_masks=role_masks,
         compliance_decay=decay_factor(params.compliance_half_life),
         commitment_decay=decay_factor(params.commitment_half_life),
+        habit_decay=decay_factor(params.habit_half_life),
         recovery=1.0 - decay_factor(params.receptivity_recovery_weeks),
     )
     return with_indices(const)

@@ -276,14 +276,16 @@ class Params:
         cite="Glouberman & Mintzberg 2001; Mintzberg 1979",
     )
     line_transmission: float = p(
-        0.9,
+        1.0,
         bounds=(0.0, 1.0),
-        plausible=(0.7, 1.0),
+        plausible=(0.8, 1.0),
         unit="per tie",
         group=CONF,
         doc="Share of management pressure each tie of the management line passes on (chief "
         "executive -> general manager -> microsystem manager -> staff); the general "
-        "manager's tie is further scaled by the duality factor 0.5 + duality quality.",
+        "manager's tie is further scaled by the duality factor 0.5 + duality quality. "
+        "Default 1: the disconnection of the line is carried by hierarchy_coupling and "
+        "autonomy, so a loss per tie is counted only when sampled.",
         cite="Glouberman & Mintzberg 2001 (disconnected hierarchies); value an assumption",
     )
     senior_influence: float = p(

@@ -19,11 +19,12 @@ from hypothesis import strategies as st
 
 from medlead.model import Params, build_organisation
 from medlead.model.dynamics import step
+from medlead.model.params import STRUCTURES
 from medlead.model.reference import prepare, reference_step
 from medlead.model.state import State, derive_constants, initial_state
 
-FLOAT_FIELDS = ("commitment", "compliance", "receptivity", "performance")
-EXACT_FIELDS = ("practising", "champion", "converted", "target", "weeks_left", "last_convert")
+FLOAT_FIELDS = ("commitment", "compliance", "receptivity", "performance", "habit", "fidelity")
+EXACT_FIELDS = ("practising", "champion", "converted", "target", "weeks_left")
 SCALARS = ("pressure", "leadership_hours", "pressure_spent")
 
 unit = st.floats(0.0, 1.0)
@@ -44,6 +45,7 @@ def small_params(draw) -> Params:
         "all": 1.0,
     }[leaders]
     start = draw(st.integers(0, 3))
+    threshold_mean = draw(st.floats(0.1, 0.9))
     values = dict(
         n_directorates=n_dir,
         microsystems_per_directorate=ms,
@@ -55,6 +57,17 @@ def small_params(draw) -> Params:
         leader_share=share,
         cross_world_weight=draw(st.sampled_from([0.0, 0.4, 1.0])),
         senior_influence=draw(st.sampled_from([0.5, 1.0, 3.0])),
+        credibility_mean=draw(unit),
+        credibility_sd=draw(st.floats(0.0, 0.5)),
+        duality_quality_mean=draw(unit),
+        duality_quality_sd=draw(st.floats(0.0, 0.5)),
+        initial_commitment=draw(unit),
+        threshold_mean=threshold_mean,
+        threshold_sd=draw(st.floats(0.0, 0.2)),  # sd^2 < mean * (1 - mean) for a Beta
+        workload=draw(unit),
+        junior_autonomy=draw(unit),
+        nurse_autonomy=draw(unit),
+        line_transmission=draw(unit),
         strategy=draw(st.sampled_from(["none", "mandate", "persuasion", "hybrid"])),
         target_rule=draw(st.sampled_from(["least_committed", "most_influential"])),
         intervention_start=start,
@@ -67,11 +80,15 @@ def small_params(draw) -> Params:
         compliance_half_life=draw(st.floats(0.5, 100.0)),
         reactance=draw(unit),
         receptivity_recovery_weeks=draw(st.floats(1.0, 500.0)),
+        boomerang=draw(unit),
+        resistance_spread=draw(unit),
         goal_resonance_boost=draw(unit),
         goal_pressure=draw(unit),
         goal_time_cost=draw(unit),
         leader_time_pa=draw(st.sampled_from([0.0, 0.25, 1.0, 3.0])),
-        hours_per_conversation=draw(st.sampled_from([0.25, 2.0, 5.0])),
+        hours_per_conversation=draw(st.sampled_from([0.25, 2.0, 5.0]) | st.floats(0.25, 20.0)),
+        revisit_share=draw(unit),
+        director_time_factor=draw(st.floats(1.0, 5.0)),
         conversation_effect=draw(unit),
         engagement_weeks=draw(st.integers(1, 4)),
         candidate_sample=draw(st.integers(1, 6)),
@@ -80,16 +97,29 @@ def small_params(draw) -> Params:
         champion_threshold=draw(unit),
         champion_hours=draw(st.sampled_from([0.0, 1.0, 3.0, 6.0])),
         formal_selection=draw(unit),
+        selection_quality=draw(unit),
+        leader_identification=draw(st.floats(0.0, 2.0)),
+        time_identification=draw(st.floats(0.0, 0.5)),
         stigma=draw(unit),
         career_structure=draw(unit),
+        career_stigma_effect=draw(unit),
+        career_time_protection=draw(unit),
+        culture_change_half_life=draw(st.floats(1.0, 520.0)),
         peer_influence=draw(unit),
         confidence_bound=draw(st.sampled_from([0.2, 0.5]) | unit),  # 0.5: exact ties on the grid
         peer_practice_weight=draw(unit),
+        habit_weight=draw(unit),
+        habit_gain=draw(unit),
+        habit_half_life=draw(st.floats(0.5, 520.0)),
+        compelled_fidelity=draw(unit),
+        compelled_internalisation=draw(unit),
         internalisation_rate=draw(unit),
         commitment_half_life=draw(st.floats(1.0, 500.0)),
         improvement_lag=draw(st.floats(1.0, 30.0)),
         committed_cutoff=draw(st.floats(0.05, 0.95)),
     )
+    # The structural switches: every form of every mechanism.
+    values.update({name: draw(st.sampled_from(forms)) for name, forms in STRUCTURES.items()})
     return Params(**values)
 
 
@@ -120,6 +150,8 @@ def random_state(org, params: Params, rng: np.random.Generator, grid: bool) -> S
     s.champion = rng.random(n) < rng.random() * 0.5
     s.converted = rng.random(n) < rng.random() * 0.5
     s.performance = rng.random(org.n_microsystems)
+    s.habit = rng.random(n) * (rng.random(n) < 0.6) if rng.random() < 0.8 else np.zeros(n)
+    s.fidelity = rng.random(n) if rng.random() < 0.8 else np.ones(n)
     s.autonomy = rng.random(n)
     s.credibility = rng.random(n)
     s.identification = rng.random(n)
@@ -130,8 +162,6 @@ def random_state(org, params: Params, rng: np.random.Generator, grid: bool) -> S
         if scope_len[i] and rng.random() < 0.6:
             s.target[i] = org.scope_of(i)[rng.integers(scope_len[i])]
             s.weeks_left[i] = rng.integers(0, params.engagement_weeks + 1)
-        if scope_len[i] and rng.random() < 0.4:
-            s.last_convert[i] = org.scope_of(i)[rng.integers(scope_len[i])]
     s.leadership_hours = float(rng.random() * 100)
     s.pressure_spent = float(rng.random() * 100)
     return s
@@ -202,20 +232,29 @@ def test_oracle_accepts_an_organisation_and_leaves_the_inputs_consistent():
 
 
 def test_random_draws_are_consumed_as_documented():
-    """``rng.random(n)`` then ``rng.random((m, K))`` for the m seekers, nothing else."""
+    """``rng.random(n)`` then ``rng.random((m, K))`` for the m persuaders, nothing else.
+
+    Persuaders are everyone with persuasion hours and a scope, engaged or not.
+    """
     params = Params(n_directorates=1, microsystems_per_directorate=2, strategy="persuasion")
     org = build_organisation(params, np.random.default_rng(0))
-    state = initial_state(org, params)
     const = derive_constants(org, params)
-    hours_positive = (state.leadership_time > 0) & (np.diff(org.scope_ptr) > 0)
-    m = int(hours_positive.sum())
-    assert m > 0
-    rng = np.random.default_rng(5)
-    expected = np.random.default_rng(5)
-    expected.random(org.n)
-    expected.random((m, params.candidate_sample))
-    step(state, const, params, rng)
-    assert rng.bit_generator.state == expected.bit_generator.state
+    scope = np.diff(org.scope_ptr) > 0
+    for engaged in (False, True):
+        state = initial_state(org, params)
+        if engaged:  # an engagement does not spare a persuader the draws
+            for i in np.flatnonzero((state.leadership_time > 0) & scope)[::2]:
+                state.target[i] = org.scope_of(i)[0]
+                state.weeks_left[i] = params.engagement_weeks
+        rng = np.random.default_rng(5)
+        out = step(state, const, params, rng)
+        hours = (out.leadership_time > 0) | (out.champion & (params.champion_hours > 0))
+        m = int((hours & scope).sum())
+        assert m > 0
+        expected = np.random.default_rng(5)
+        expected.random(org.n)
+        expected.random((m, params.candidate_sample))
+        assert rng.bit_generator.state == expected.bit_generator.state
 
 
 def test_oracle_is_independent_of_the_vectorised_code():

@@ -43,6 +43,8 @@ ROLE_MEANING = {
     "lever": "something a Trust or a programme can choose",
     "uncertainty": "something nobody knows precisely: sampled over its plausible range in "
     "sensitivity analysis",
+    "structure": "a switch between forms of a mechanism where the literature allows more "
+    "than one; conclusions are reported across every combination",
     "setting": "a structural or bookkeeping setting (size, horizon, definitions)",
 }
 

@@ -39,6 +39,8 @@ class StaffAgent(mesa.Agent):
     compliance = ArrayAttribute("Compliance induced by management pressure, 0-1.")
     receptivity = ArrayAttribute("Receptivity to persuasion and peers (lowered by reactance).")
     practising = ArrayAttribute("Whether the person practises the change this week.", bool)
+    fidelity = ArrayAttribute("How well the person does the practice, 0-1 (1 = as intended).")
+    habit = ArrayAttribute("Habit strength of practising, 0-1.")
     champion = ArrayAttribute("Whether the person is an unpaid champion of the change.", bool)
     autonomy = ArrayAttribute("Clinical autonomy: how far line authority fails to bind, 0-1.")
     credibility = ArrayAttribute("Personal credibility with colleagues, 0-1.")

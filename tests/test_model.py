@@ -124,7 +124,11 @@ def test_a_professional_bureaucracy_blunts_the_mandate():
 
 @pytest.mark.parametrize("preset", ["professional", "kp_like"])
 def test_without_leadership_time_or_champions_persuasion_does_nothing(preset):
-    base = Params.preset(preset).replace(leader_time_pa=0.0, champion_rate=0.0, weeks=60)
+    # The top team's reinforcement of its leaders runs under every active strategy, so it
+    # is switched off too: then nothing is left of persuasion.
+    base = Params.preset(preset).replace(
+        leader_time_pa=0.0, champion_rate=0.0, top_reinforcement=0.0, weeks=60
+    )
     pers = HospitalModel(base.replace(strategy="persuasion"), rng=4)
     none = HospitalModel(base.replace(strategy="none"), rng=4)
     for _ in range(base.weeks):

@@ -31,7 +31,9 @@ def test_every_field_is_fully_declared():
     for name, spec in SPECS.items():
         assert spec.doc.strip(), name
         assert spec.cite.strip(), name
-        assert spec.role in ("lever", "uncertainty", "setting"), name
+        assert spec.role in ("lever", "uncertainty", "structure", "setting"), name
+        if spec.role == "structure":
+            assert spec.choices, name  # a switch between named forms
         assert isinstance(spec.key, bool)
         assert spec.group, name
         if spec.choices is None:

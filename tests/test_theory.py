@@ -31,13 +31,12 @@ def test_complete_graph_cascade_reaches_granovetter_fixed_point(sd):
     n, mu = 20_000, 0.25
     rng = np.random.default_rng(7)
     theta = rng.normal(mu, sd, n)
-    microsystem = np.zeros(n, np.int64)
-    clinical = np.ones(n, bool)
     zeros = np.zeros(n)
     practising = theta <= 0  # instigators act whatever others do
     for _ in range(500):
-        share = mech.peer_practice_share(practising, microsystem, clinical, 1)
-        nxt = mech.practice(zeros, zeros, share, theta, peer_weight=1.0) | (theta <= 0)
+        # everyone sees everyone else: the share of the others practising
+        share = (practising.sum() - practising) / (n - 1)
+        nxt = mech.practice(zeros, zeros, share, zeros, theta, 1.0, 0.0) | (theta <= 0)
         if np.array_equal(nxt, practising):
             break
         practising = nxt
@@ -55,7 +54,7 @@ def _spread(adj: sp.csr_array, seeds: np.ndarray, k_needed: int, weeks: int) -> 
     curve = [adopted.mean()]
     for _ in range(weeks):
         share = (adj @ adopted.astype(float)) / deg
-        adopted = adopted | mech.practice(zeros, zeros, share, theta, peer_weight=1.0)
+        adopted = adopted | mech.practice(zeros, zeros, share, zeros, theta, 1.0, 0.0)
         curve.append(adopted.mean())
     return np.array(curve)
 
@@ -86,3 +85,13 @@ def test_simple_contagion_spreads_faster_on_rewired_networks():
     week_half = lambda c: int(np.argmax(c >= 0.5)) if (c >= 0.5).any() else 10**9  # noqa: E731
     assert week_half(random) < week_half(clustered)
     assert random[10] > clustered[10]
+
+
+def test_peer_signal_on_a_complete_graph_is_the_share_of_others_practising():
+    """With equal weights and full fidelity the model's peer signal is Granovetter's r."""
+    n = 50
+    w = sp.csr_array(np.ones((n, n)) - np.eye(n))
+    practising = np.arange(n) < 20
+    signal = mech.peer_practice_signal(w, w @ np.ones(n), practising, np.ones(n))
+    expected = (practising.sum() - practising) / (n - 1)
+    assert np.allclose(signal, expected, rtol=0, atol=1e-15)

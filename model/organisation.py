@@ -183,7 +183,7 @@ def _beta(rng: np.random.Generator, mean: np.ndarray | float, sd: float, size: i
     """Beta draws with the given mean and sd (sd clipped to what a Beta can have)."""
     mean = np.clip(np.broadcast_to(np.asarray(mean, float), (size,)), 1e-3, 1 - 1e-3)
     var = np.minimum(sd**2, mean * (1 - mean) * 0.99)
-    if sd == 0:
+    if sd**2 == 0:  # also a positive sd whose square underflows (1e-170)
         return mean.copy()
     k = mean * (1 - mean) / var - 1
     return rng.beta(mean * k, (1 - mean) * k)

@@ -21,6 +21,7 @@ from medlead.experiments.compare import Comparison, comparison, plot_curves_ci
 from medlead.experiments.effects import compare_paired, replications_needed
 from medlead.experiments.scenario import (
     PRESET_FACTOR,
+    PSEUDO_FACTORS,
     Scenario,
     parse_scenario,
     sample_matrix,
@@ -168,7 +169,7 @@ def _means_wide(cmp: Comparison) -> pd.DataFrame:
 
 
 def _numeric(scenario: Scenario, f: str) -> bool:
-    return f != PRESET_FACTOR and all(
+    return f not in PSEUDO_FACTORS and all(
         isinstance(v, int | float) and not isinstance(v, bool) for v in scenario.spec.factors[f]
     )
 

@@ -443,6 +443,22 @@ def compare(
     baseline: Annotated[
         str | None, typer.Option(help="Baseline strategy of the paired differences.")
     ] = None,
+    structures: Annotated[
+        str | None,
+        typer.Option(
+            help="Cross the structural switches: 'all' (every combination), or "
+            "comma-separated NAME (every choice) or NAME=VALUE|VALUE items.",
+            show_default=False,
+        ),
+    ] = None,
+    ablations: Annotated[
+        bool,
+        typer.Option(
+            "--ablations",
+            help="Cross every ablation (one mechanism switched off at a time; "
+            "experiments/ablations.py) with the strategies.",
+        ),
+    ] = False,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     runs_per_task: RunsPerTaskOpt = None,
@@ -456,26 +472,47 @@ def compare(
     Runs (or resumes) the scenario with every strategy as a factor, prints the mean of
     each outcome with its 95% CI and the paired differences from the baseline, exports
     CSV tables and writes curves.png (means with CI bands) into the sweep folder.
+
+    With --structures or --ablations (or a scenario that crosses them, e.g. `structures`
+    or `ablations`), every variant runs every strategy on the same replications; the
+    command prints one table of sustained practice per variant and strategy with paired
+    differences from the baseline, says which conclusions hold in every variant, and
+    writes <kind>.csv, <kind>_conclusions.csv and <kind>.md (kind: structures,
+    ablations or variants) instead of curves.
     """
     from medlead.experiments.compare import (
         comparison,
         format_comparison,
         plot_curves_ci,
         strategy_scenario,
+        variant_scenario,
         write_tables,
     )
     from medlead.experiments.scenario import load_scenario
+    from medlead.experiments.variants import (
+        format_variant_table,
+        has_variants,
+        variant_table,
+        write_variant_report,
+    )
 
     original = load_scenario(scenario)
-    sc = strategy_scenario(original, replications=replications)
+    varied = variant_scenario(original, structures=structures, ablations=ablations)
+    sc = strategy_scenario(varied, replications=replications)
     if out is None:
+        kind = "-".join(
+            k for k, on in (("structures", structures is not None), ("ablations", ablations)) if on
+        )
         suffix = "" if sc.hash == original.hash else f"-{sc.hash[:8]}"
-        out = Path("results") / f"{sc.name}{suffix}"
+        out = Path("results") / f"{sc.name}{'-' + kind if kind else ''}{suffix}"
     if baseline is not None:
         from medlead.model import STRATEGIES
 
         if baseline not in STRATEGIES:
             fail(f"--baseline {baseline!r} is not one of {', '.join(STRATEGIES)}")
+        run = list(dict.fromkeys(p.params.strategy for p in sc.points))
+        if has_variants(sc) and baseline not in run:
+            fail(f"--baseline {baseline!r} is not among the strategies run ({', '.join(run)})")
     _sweep(
         sc,
         out,
@@ -489,6 +526,13 @@ def compare(
     )
     # The current file decides what is shown (outcomes, baseline do not change results).
     cmp = comparison(out, baseline=baseline or sc.baseline, outcomes=list(sc.spec.outcomes))
+    if has_variants(sc) and cmp.baseline is not None:
+        vt = variant_table(out, baseline=cmp.baseline)
+        console.print(format_variant_table(vt), markup=False, highlight=False, soft_wrap=True)
+        files = write_tables(out, cmp)
+        files += write_variant_report(out, vt, command=shlex.join(_command_line()))
+        say("wrote " + ", ".join(str(f) for f in files))
+        return
     console.print(format_comparison(cmp), markup=False, highlight=False, soft_wrap=True)
     files = write_tables(out, cmp)
     fig = plot_curves_ci(out)
@@ -515,15 +559,21 @@ def report(
     The report embeds the figures (curves with CI bands; a phase diagram for two numeric
     factors; the spread across generated Trusts; sensitivity indices for sampled
     designs) and the tables (means with 95% CIs; paired effects with Vargha-Delaney A
-    and Hedges' g; replications needed for +/-0.02 intervals).
+    and Hedges' g; replications needed for +/-0.02 intervals). A folder that crosses
+    structural switches or ablations also gets the variant table (<kind>.csv,
+    <kind>_conclusions.csv, <kind>.md; see `medlead compare --help`).
     """
     from medlead.experiments.analysis import write_report
     from medlead.experiments.compare import comparison, format_comparison, write_tables
+    from medlead.experiments.variants import has_variants, variant_table, write_variant_report
 
     cmp = comparison(folder, baseline=baseline)
     console.print(format_comparison(cmp), markup=False, highlight=False, soft_wrap=True)
     files = write_tables(folder, cmp, out=csv)
     files.append(write_report(folder, out=markdown))
+    if has_variants(cmp.scenario) and cmp.baseline is not None:
+        vt = variant_table(folder, baseline=cmp.baseline)
+        files += write_variant_report(folder, vt, out=csv)
     say("wrote " + ", ".join(str(f) for f in files))
 
 

@@ -25,6 +25,8 @@ __all__ = [
     "comparison",
     "format_comparison",
     "plot_curves_ci",
+    "strategy_scenario",
+    "variant_scenario",
     "write_tables",
 ]
 
@@ -311,3 +313,27 @@ def strategy_scenario(scenario: Scenario, *, replications: int | None = None) ->
     new = spec.model_copy(update=update)
     changed = resolve_scenario(new, name=scenario.name, source=scenario.source)
     return changed
+
+
+def variant_scenario(
+    scenario: Scenario, *, structures: str | None = None, ablations: bool = False
+) -> Scenario:
+    """``scenario`` with the structural switches and/or the ablations crossed as factors.
+
+    ``structures`` replaces the file's ``structures`` key (``all``, or comma-separated
+    ``NAME`` / ``NAME=VALUE|VALUE`` items, see
+    :func:`~medlead.experiments.scenario.parse_structures`); ``ablations`` sets
+    ``ablations = "all"``. ``medlead compare --structures/--ablations`` runs this before
+    :func:`strategy_scenario`; without either, ``scenario`` is returned unchanged.
+    """
+    from medlead.experiments.scenario import resolve_scenario
+
+    if structures is None and not ablations:
+        return scenario
+    update: dict[str, Any] = {}
+    if structures is not None:
+        update["structures"] = structures
+    if ablations:
+        update["ablations"] = "all"
+    new = scenario.source_spec.model_copy(update=update)
+    return resolve_scenario(new, name=scenario.name, source=scenario.source)

@@ -1,4 +1,4 @@
-"""Writing a run folder (DESIGN.md, Contracts): every file or none of it.
+"""Writing a run folder (``docs/data.md``): every file or none of it.
 
 A run folder holds ``timeseries.parquet``, ``timeseries.csv``, ``summary.json``,
 ``params.toml``, ``manifest.json`` and ``curves.png`` (``docs/data.md`` describes each).

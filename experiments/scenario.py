@@ -15,6 +15,14 @@ Validation happens in two layers, and every problem is reported at once, one lin
 Replication ``r`` of every point is seeded with ``SeedSequence(seed, spawn_key=(r,))``,
 so all points share the same hospitals and draws for the same replication (common
 random numbers across strategies), whatever the number of workers or the order of runs.
+
+Two keys are shorthand for factors, expanded before anything else is checked:
+``structures`` crosses the structural switches (``Params`` fields of role ``structure``,
+e.g. ``structures = "all"`` for every combination of every switch) and ``ablations``
+adds the ``ablation`` factor (``ablations = "all"``: every entry of
+:data:`medlead.experiments.ablations.ABLATIONS`). Both come first in the factor order
+(they vary slowest), so a scenario's own factors, e.g. the strategy, vary within each
+variant on the same replications.
 """
 
 from __future__ import annotations
@@ -31,16 +39,19 @@ import numpy as np
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from medlead.experiments.ablations import ABLATION_NAMES, ablation
 from medlead.experiments.sensitivity import DEFAULT_GROUPS, Problem, sample
 from medlead.model import REPORTERS, SUMMARY_KEYS, ParamError, Params
-from medlead.model.params import PRESETS, unknown_name_message
+from medlead.model.params import PRESETS, STRUCTURES, unknown_name_message
 
 __all__ = [
+    "ABLATION_FACTOR",
     "DEFAULT_OUTCOMES",
     "DEFAULT_SEED",
     "DEFAULT_TIMESERIES",
     "SCENARIO_DIR",
     "SEED_SCHEME",
+    "PSEUDO_FACTORS",
     "DesignPoint",
     "SampleSpec",
     "Scenario",
@@ -49,6 +60,7 @@ __all__ = [
     "load_scenario",
     "named_scenarios",
     "parse_scenario",
+    "parse_structures",
     "resolve_scenario",
     "sample_matrix",
     "sample_problem",
@@ -76,7 +88,11 @@ DEFAULT_TIMESERIES: tuple[str, ...] = (
     "microsystems_improved_share",
 )
 PRESET_FACTOR = "preset"
-"""The one factor name that is not a parameter: vary the preset the point starts from."""
+"""A factor that is not a parameter: vary the preset the point starts from."""
+ABLATION_FACTOR = "ablation"
+"""A factor that is not a parameter: the ablation applied last to the point's values."""
+PSEUDO_FACTORS: tuple[str, ...] = (PRESET_FACTOR, ABLATION_FACTOR)
+"""Factor names that are not parameters (their result columns hold the names given)."""
 
 
 class ScenarioError(ParamError):
@@ -101,8 +117,9 @@ class SampleSpec(BaseModel):
     )
     group_products: bool = Field(
         True,
-        description="analyse conversation_effect, credibility_mean and resonance as one "
-        "group (they act only as a product)",
+        description="analyse parameters identifiable only as a product as one group each "
+        "(sensitivity.DEFAULT_GROUPS: conversation_effect x credibility_mean x resonance; "
+        "stigma x leader_identification x time_identification)",
     )
 
 
@@ -136,6 +153,14 @@ class ScenarioFile(BaseModel):
     sample: SampleSpec | None = Field(
         None, description="a sampled design (crossed with the factors' grid)"
     )
+    structures: str | list[str] | None = Field(
+        None,
+        description="structural switches to cross as factors: 'all', or items NAME (every "
+        "choice) or NAME=VALUE|VALUE, as a list or one comma-separated string",
+    )
+    ablations: str | list[str] | None = Field(
+        None, description="'all' or a list of ablation names: the levels of the ablation factor"
+    )
 
     @field_validator("factors")
     @classmethod
@@ -162,10 +187,18 @@ class Scenario:
     """A validated scenario: the file's content, its text, and its resolved design points."""
 
     spec: ScenarioFile
+    """The design as run: ``structures`` and ``ablations`` expanded into ``factors``."""
     name: str
     text: str
     points: tuple[DesignPoint, ...]
     source: str
+    file_spec: ScenarioFile | None = None
+    """The file's content as written (before ``structures``/``ablations`` expand)."""
+
+    @property
+    def source_spec(self) -> ScenarioFile:
+        """The file's content as written (``spec`` when nothing was expanded)."""
+        return self.file_spec if self.file_spec is not None else self.spec
 
     @property
     def replications(self) -> int:
@@ -204,7 +237,11 @@ class Scenario:
         Everything that changes results or what is stored counts; what only changes how
         they are shown (description, outcomes tabulated, baseline) does not.
         """
-        content = self.spec.model_dump(exclude={"description", "outcomes", "baseline"})
+        # The expanded design counts (structures and ablations are factors by now), so
+        # a file that spells the same design either way has the same hash.
+        content = self.spec.model_dump(
+            exclude={"description", "outcomes", "baseline", "structures", "ablations"}
+        )
         content["name"] = self.name
         blob = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
@@ -264,11 +301,84 @@ def parse_scenario(text: str, *, name: str = "scenario", source: str = "<text>")
     return resolve_scenario(spec, text=text, name=name, source=source)
 
 
+def parse_structures(value: str | list[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """The structural switches to cross, from ``structures`` (a file key or ``--structures``).
+
+    ``value`` is a list of items or one comma-separated string of them; an item is
+    ``all`` (every switch, every choice), ``NAME`` (every choice of that switch) or
+    ``NAME=VALUE`` / ``NAME=VALUE|VALUE`` (only those choices; one value fixes the
+    switch, still shown as a factor). Named items override ``all``. Returns the switches
+    in :data:`~medlead.model.params.STRUCTURES` order with their values, and the problems.
+    """
+    items = value.split(",") if isinstance(value, str) else list(value)
+    items = [i.strip() for i in items if i.strip()]
+    problems: list[str] = []
+    chosen: dict[str, list[str]] = {}
+    if "all" in items:
+        chosen = {n: list(c) for n, c in STRUCTURES.items()}
+    for item in items:
+        if item == "all":
+            continue
+        name, sep, vals = (x.strip() for x in item.partition("="))
+        if name not in STRUCTURES:
+            problems.append(
+                "structures: " + unknown_name_message(name, list(STRUCTURES), "structural switch")
+            )
+            continue
+        if not sep:
+            chosen[name] = list(STRUCTURES[name])
+            continue
+        values = list(dict.fromkeys(v.strip() for v in vals.split("|") if v.strip()))
+        bad = [v for v in values if v not in STRUCTURES[name]]
+        if not values or bad:
+            problems.append(
+                f"structures: {name}={vals!r}: each value must be one of "
+                + ", ".join(STRUCTURES[name])
+            )
+            continue
+        chosen[name] = values
+    if not items:
+        problems.append("structures is empty: give 'all' or switch names")
+    return {n: chosen[n] for n in STRUCTURES if n in chosen}, problems
+
+
+def _expand(spec: ScenarioFile) -> tuple[ScenarioFile, list[str]]:
+    """``spec`` with ``structures`` and ``ablations`` turned into factors (first in order)."""
+    if spec.structures is None and spec.ablations is None:
+        return spec, []
+    problems: list[str] = []
+    extra: dict[str, list[Scalar]] = {}
+    if spec.structures is not None:
+        switches, problems = parse_structures(spec.structures)
+        for n in switches:
+            if n in spec.factors or n in spec.params:
+                problems.append(f"{n} is crossed by structures and also in [factors] or [params]")
+        extra.update(switches)
+    if spec.ablations is not None:
+        if ABLATION_FACTOR in spec.factors:
+            problems.append("ablations is set and 'ablation' is also a factor: give one of them")
+        if spec.ablations == "all":
+            extra[ABLATION_FACTOR] = list(ABLATION_NAMES)
+        elif isinstance(spec.ablations, str):
+            problems.append("ablations must be 'all' or a list of ablation names")
+        elif not spec.ablations:
+            problems.append("ablations is empty: give 'all' or ablation names")
+        else:
+            extra[ABLATION_FACTOR] = list(spec.ablations)
+    if spec.design == "list":
+        problems.append("structures and ablations are crossed with the grid: use design = 'grid'")
+    factors = {**extra, **{k: v for k, v in spec.factors.items() if k not in extra}}
+    return spec.model_copy(update={"factors": factors, "structures": None, "ablations": None}), (
+        problems
+    )
+
+
 def resolve_scenario(
     spec: ScenarioFile, *, text: str | None = None, name: str = "scenario", source: str = "<text>"
 ) -> Scenario:
     """Check every value through ``Params`` and expand the design into points."""
-    problems: list[str] = []
+    file_spec = spec
+    spec, problems = _expand(spec)
     names = Params.names()
     if spec.preset not in PRESETS:
         problems.append(unknown_name_message(spec.preset, list(PRESETS), what="preset"))
@@ -289,8 +399,20 @@ def resolve_scenario(
                     problems.append(
                         f"[factors] {unknown_name_message(str(v), list(PRESETS), 'preset')}"
                     )
+        elif key == ABLATION_FACTOR:
+            for v in values:
+                if v not in ABLATION_NAMES:
+                    msg = unknown_name_message(str(v), list(ABLATION_NAMES), "ablation")
+                    problems.append(f"ablations: {msg}")
+                    continue
+                sampled = set((spec.sample.parameters or []) if spec.sample else [])
+                for k in ablation(str(v)).params:
+                    if k in spec.factors or k in sampled:
+                        problems.append(
+                            f"ablation {v!r} sets {k}, which is also a factor or sampled"
+                        )
         elif key not in names:
-            problems.append(f"[factors] {unknown_name_message(key, names + [PRESET_FACTOR])}")
+            problems.append(f"[factors] {unknown_name_message(key, names + list(PSEUDO_FACTORS))}")
         if len(set(map(repr, values))) != len(values):
             problems.append(f"factor {key!r} repeats a value")
     if spec.design == "list":
@@ -310,7 +432,7 @@ def resolve_scenario(
         for p in spec.sample.parameters or []:
             if p not in specs:
                 problems.append(f"[sample] {unknown_name_message(p, names)}")
-            elif specs[p].plausible is None:
+            elif specs[p].plausible is None and specs[p].choices is None:
                 problems.append(f"[sample] {p} has no plausible range to sample")
             elif p in spec.factors or p in spec.params:
                 problems.append(f"[sample] {p} is also in [factors] or [params]")
@@ -332,7 +454,7 @@ def resolve_scenario(
     if base is not None:
         # Each factor value on its own first, so a bad value is reported once, not per point.
         for key, values in spec.factors.items():
-            if key == PRESET_FACTOR or key not in names:
+            if key in PSEUDO_FACTORS or key not in names:
                 continue
             for v in values:
                 try:
@@ -342,22 +464,44 @@ def resolve_scenario(
     if problems:
         raise ScenarioError([f"{source}: {m}" for m in dict.fromkeys(problems)])
     points: list[DesignPoint] = []
-    for i, combo in enumerate(_design(spec)):
+    bases: dict[str, Params | None] = {}  # base values over each preset, validated once
+    design = _design(spec)
+    n_rows = len(sample_matrix(spec)) if spec.sample is not None else 1
+    for i, combo in enumerate(design):
         preset = combo.get(PRESET_FACTOR, spec.preset)
-        values = {**base_values, **{k: v for k, v in combo.items() if k != PRESET_FACTOR}}
+        values = {k: v for k, v in combo.items() if k not in PSEUDO_FACTORS}
+        if ABLATION_FACTOR in combo:
+            values.update(ablation(str(combo[ABLATION_FACTOR])).params)
+        if preset not in bases:
+            try:
+                bases[preset] = Params.from_mapping(base_values, base=Params.preset(preset))
+            except ParamError:
+                bases[preset] = None  # valid only with the point's values: check them together
         try:
-            params = Params.from_mapping(values, base=Params.preset(preset))
+            start = bases[preset]
+            if start is None:
+                params = Params.from_mapping({**base_values, **values}, base=Params.preset(preset))
+            else:
+                params = Params.from_mapping(values, base=start)
         except ParamError as exc:
-            where = ", ".join(f"{k}={v!r}" for k, v in combo.items())
+            shown = {k: v for k, v in combo.items() if k in spec.factors}
+            where = ", ".join(f"{k}={v!r}" for k, v in shown.items())
+            if len(shown) < len(combo):  # a sampled row: name it, not its many values
+                where = ", ".join(x for x in (where, f"sample row {i % n_rows}") if x)
             problems.extend(f"point {i} ({where}): {m}" for m in exc.problems)
             continue
         points.append(DesignPoint(index=i, factors=dict(combo), params=params))
     if problems:
         raise ScenarioError([f"{source}: {m}" for m in problems])
     if text is None:
-        text = tomli_w.dumps(spec.model_dump(exclude_none=True))
+        text = tomli_w.dumps(file_spec.model_dump(exclude_none=True))
     return Scenario(
-        spec=spec, name=spec.name or name, text=text, points=tuple(points), source=source
+        spec=spec,
+        name=spec.name or name,
+        text=text,
+        points=tuple(points),
+        source=source,
+        file_spec=file_spec if file_spec is not spec else None,
     )
 
 
@@ -397,13 +541,7 @@ def _design(spec: ScenarioFile) -> list[dict[str, Any]]:
     if spec.sample is None:
         return grid
     problem = sample_problem(spec)
-    draws = [
-        {
-            n: (round(float(v)) if n in problem.integer else float(v))
-            for n, v in zip(problem.names, row, strict=True)
-        }
-        for row in sample_matrix(spec)
-    ]
+    draws = [problem.values(row) for row in sample_matrix(spec)]
     return [{**g, **d} for g in grid for d in draws]
 
 

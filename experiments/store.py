@@ -45,7 +45,7 @@ from medlead.experiments.runfolder import (
     package_version,
     utc_now,
 )
-from medlead.experiments.scenario import PRESET_FACTOR, SEED_SCHEME, Scenario
+from medlead.experiments.scenario import PSEUDO_FACTORS, SEED_SCHEME, Scenario
 from medlead.model import SUMMARY_KEYS, ParamError, Params
 
 __all__ = [
@@ -112,8 +112,8 @@ def _packages() -> dict[str, str]:
 
 
 def factor_type(name: str) -> pa.DataType:
-    """Arrow type of a factor column (strings for choices and presets)."""
-    if name == PRESET_FACTOR:
+    """Arrow type of a factor column (strings for choices, presets and ablations)."""
+    if name in PSEUDO_FACTORS:
         return pa.string()
     spec = Params.specs()[name]
     if spec.choices is not None:

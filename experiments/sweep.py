@@ -31,7 +31,12 @@ from typing import Any
 
 import numpy as np
 
-from medlead.experiments.scenario import PRESET_FACTOR, Scenario, ScenarioError, load_scenario
+from medlead.experiments.scenario import (
+    PSEUDO_FACTORS,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+)
 from medlead.experiments.store import (
     StoreError,
     SweepStore,
@@ -195,7 +200,7 @@ def batches(todo: list[tuple[int, int]], size: int) -> Iterator[list[tuple[int, 
 def _factor_values(scenario: Scenario, point: int) -> dict[str, Any]:
     pt = scenario.points[point]
     return {
-        f: (pt.factors[f] if f == PRESET_FACTOR else getattr(pt.params, f))
+        f: (pt.factors[f] if f in PSEUDO_FACTORS else getattr(pt.params, f))
         for f in scenario.factor_names
     }
 

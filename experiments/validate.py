@@ -2,7 +2,7 @@
 
 Pattern-oriented modelling (Grimm et al. 2005) trusts a model that reproduces several
 independent patterns at once. This module runs the model, tests each pattern of the seed
-deck (and DESIGN.md) in two ways and writes ``docs/validation.md``:
+deck in two ways and writes ``docs/validation.md``:
 
 * **at the defaults**: replications under common random numbers (replication ``r`` of
   every condition is ``SeedSequence(seed, spawn_key=(r,))``, the sweep runner's scheme,
@@ -640,8 +640,7 @@ def analyse(
         f"{_fmt_ci(mean_ci(sm), False)}, persuasion {_fmt_ci(mean_ci(sp), False)}.",
         "Across the region, mandate leads at week 26 at "
         f"{extra['p1_region_mandate_early'].format()} of points and persuasion sustains more "
-        f"at week 156 at {extra['p1_region_persuasion_wins'].format()} (the prototype of "
-        "DESIGN.md: about a third).",
+        f"at week 156 at {extra['p1_region_persuasion_wins'].format()}.",
     ]
     if "phase_cells" in extra:
         cells = extra["phase_cells"]
@@ -1408,9 +1407,9 @@ def render_report(
     add("## Descriptive finding: microsystems flip all or nothing")
     add("")
     add(
-        "DESIGN.md's prototype saw 95% of microsystems end below 10% or above 90% "
-        "practising, so the Trust-level S-curve came from how many microsystems flip. "
-        "Here (`microsystems_flipped_share` at week 156, mean over replications at the "
+        "If microsystems end all or nothing (below 10% or above 90% practising), the "
+        "Trust-level S-curve comes from how many microsystems flip. Here "
+        "(`microsystems_flipped_share` at week 156, mean over replications at the "
         "defaults, 95% CI):"
     )
     add("")
@@ -1427,7 +1426,7 @@ def render_report(
         "informative rows are the strategies that move practice."
         + (
             f" Under persuasion at the defaults {extra['flips']['prof_persuasion'].mean:.0%} "
-            "of microsystems end flipped (the prototype: 95%), so the Trust-level outcome "
+            "of microsystems end flipped, so the Trust-level outcome "
             "is still mostly a count of microsystems that flipped."
             if "prof_persuasion" in extra.get("flips", {})
             else ""

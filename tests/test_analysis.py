@@ -124,3 +124,35 @@ def test_cli_sensitivity_errors(args, message, tmp_path):
     assert res.returncode == 2
     assert message in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_a_sampled_structural_switch_runs_and_gets_indices(tmp_path):
+    text = (
+        (DATA / "sampled.toml")
+        .read_text()
+        .replace(
+            'parameters = ["internalisation_rate", "compliance_half_life"]',
+            'parameters = ["internalisation_rate", "persistence_form"]',
+        )
+    )
+    sc = parse_scenario(text, name="switch")
+    assert {p.params.persistence_form for p in sc.points} == {"habit", "support"}
+    out = tmp_path / "switch"
+    sweep(sc, out, workers=1, progress=False)
+    runs = runs_frame(out)
+    assert set(runs["persistence_form"]) == {"habit", "support"}  # stored as the choice
+    tables = sensitivity_tables(out)
+    for df in tables.values():
+        assert list(df.factor) == ["internalisation_rate", "persistence_form"]
+
+
+def test_an_impossible_sample_row_is_named_by_its_row_not_its_values():
+    text = (DATA / "tiny.toml").read_text() + (
+        '\n[sample]\nmethod = "lhs"\nn = 20\nparameters = ["leader_share", "resonance"]\n'
+    )
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text, name="t")
+    bad = [p for p in err.value.problems if "medical leaders" in p]
+    assert bad, err.value.problems
+    assert all("sample row " in p and "resonance=" not in p for p in bad)
+    assert all("strategy=" in p for p in bad)

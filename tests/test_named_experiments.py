@@ -1,4 +1,4 @@
-"""Every named experiment of DESIGN.md ships as a valid scenario file and is documented."""
+"""Every named experiment ships as a valid scenario file and is documented."""
 
 from pathlib import Path
 
@@ -15,6 +15,8 @@ NAMED = (
     "high_performers",
     "trust_variation",
     "sensitivity",
+    "structures",
+    "ablations",
 )
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "experiments.md"
 

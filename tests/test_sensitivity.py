@@ -5,6 +5,7 @@ import pytest
 
 from medlead.experiments import sensitivity as sa
 from medlead.model import Params
+from medlead.model.params import STRUCTURES
 
 # Ishigami (a=7, b=0.1) analytic indices (Saltelli et al. 2008 / SALib docs).
 ISHIGAMI_S1 = [0.3139, 0.4424, 0.0]
@@ -73,3 +74,84 @@ def test_default_problem_covers_every_plausible_field():
     assert list(p.names) == expected
     lo, hi = np.array(p.bounds).T
     assert (lo < hi).all()
+
+
+# ------------------------------------------------------------ structural switches
+def test_a_switch_is_a_uniform_mapped_to_its_choices():
+    p = sa.Problem.from_params(["persistence_form", "habit_weight"])
+    assert p.bounds[0] == (0.0, 1.0)
+    assert p.choices == {"persistence_form": ("habit", "support")}
+    assert [p.value("persistence_form", u) for u in (0.0, 0.49, 0.5, 0.999, 1.0)] == [
+        "habit",
+        "habit",
+        "support",
+        "support",
+        "support",
+    ]
+    X = sa.sample(p, "sobol", 64, seed=0)
+    forms = [p.value("persistence_form", u) for u in X[:, 0]]
+    assert 0.4 < forms.count("habit") / len(forms) < 0.6
+    params = p.to_params(X[:4])
+    assert {x.persistence_form for x in params} <= {"habit", "support"}
+
+
+def test_sobol_gives_a_switch_its_share_of_the_variance():
+    # y = 3 * [form is the second] + x: the switch explains 9/4 / (9/4 + 1/12) ~ 0.96.
+    p = sa.Problem(
+        names=("form", "x"),
+        bounds=((0.0, 1.0), (0.0, 1.0)),
+        choices={"form": ("a", "b")},
+    )
+
+    def f(X):
+        return np.array([3.0 * (p.value("form", u) == "b") for u in X[:, 0]]) + X[:, 1]
+
+    _, _, df = sa.run(p, f, method="sobol", n=1024, seed=4)
+    st = dict(zip(df.factor, df.ST, strict=True))
+    assert st["form"] == pytest.approx(2.25 / (2.25 + 1 / 12), abs=0.05)
+    assert st["x"] == pytest.approx((1 / 12) / (2.25 + 1 / 12), abs=0.03)
+
+
+# ------------------------------------------------------------ what is sampled
+def test_uncertain_parameters_are_every_uncertainty_lever_and_switch():
+    specs = Params.specs()
+    names = sa.uncertain_parameters()
+    for n, s in specs.items():
+        sampled = n in names
+        eligible = s.role in ("uncertainty", "lever", "structure") and (
+            s.plausible is not None or s.choices is not None
+        )
+        assert sampled == (eligible and n not in sa.EXCLUDED_FROM_SENSITIVITY), n
+    assert not any(specs[n].role == "setting" for n in names)
+    assert set(STRUCTURES) <= set(names)
+    for n in sa.EXCLUDED_FROM_SENSITIVITY:  # the exclusions name real levers
+        assert specs[n].role == "lever", n
+
+
+def test_groups_name_sampled_parameters():
+    specs = Params.specs()
+    members = [m for g in sa.DEFAULT_GROUPS.values() for m in g]
+    assert len(members) == len(set(members))  # a parameter is in one group at most
+    for m in members:
+        assert specs[m].plausible is not None, m
+    p = sa.Problem.from_params(sa.uncertain_parameters(), groups=sa.DEFAULT_GROUPS)
+    assert {"persuasion_strength", "stigma_discount"} <= set(p.factors)
+    assert len(p.factors) == len(p.names) - sum(len(g) - 1 for g in sa.DEFAULT_GROUPS.values())
+
+
+def test_the_sensitivity_scenario_samples_everything_uncertain_within_budget():
+    from medlead.experiments.scenario import load_scenario, sample_problem
+
+    sc = load_scenario("sensitivity")
+    spec = sc.spec
+    assert spec.sample is not None and spec.sample.method == "sobol"
+    assert len(set(spec.sample.parameters)) == len(spec.sample.parameters)
+    assert set(spec.sample.parameters) == set(sa.uncertain_parameters())
+    assert {"sustained_practising_share", "sustained_faithful_share"} <= set(spec.outcomes)
+    problem = sample_problem(spec)
+    n_strategies = len(spec.factors["strategy"])
+    expected = spec.sample.n * (len(problem.factors) + 2) * n_strategies * spec.replications
+    assert sc.n_runs == expected
+    assert 10_000 <= sc.n_runs <= 20_000  # about 15 minutes on 2 workers at 20-25 runs/s
+    forms = {p.params.reactance_form for p in sc.points}
+    assert forms == set(STRUCTURES["reactance_form"])

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import re
 import subprocess
 import sys
 import time
@@ -44,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from medlead.experiments.construction import BY_CONSTRUCTION
 from medlead.experiments.effects import compare_paired
 from medlead.experiments.stats import MeanCI, mean_ci
 from medlead.model import HospitalModel, Params, World
@@ -1339,8 +1341,11 @@ def render_report(
     add("")
     add("## Summary")
     add("")
-    add("| pattern | verdict | at the defaults | share of the region where it holds |")
-    add("| --- | --- | --- | --- |")
+    add(
+        "| pattern | verdict | at the defaults | share of the region where it holds | "
+        "by construction? |"
+    )
+    add("| --- | --- | --- | --- | --- |")
     for r in results:
         shown = [c for i, c in enumerate(r.checks) if i == 0 or c.status != STATUS_HOLDS]
         num = (
@@ -1353,7 +1358,8 @@ def render_report(
         )
         add(
             f"| {r.key}. {r.title} | **{r.verdict}** | {r.at_defaults}: {num} | "
-            f"{r.region.format() if r.region is not None else 'not assessed'} |"
+            f"{r.region.format() if r.region is not None else 'not assessed'} | "
+            f"{re.split('[.:]', BY_CONSTRUCTION[r.key])[0]} |"
         )
     add("")
     for r in results:
@@ -1367,6 +1373,7 @@ def render_report(
         add(f"- Seed: {r.claim}")
         add(f"- Measured: {r.measure}")
         add(f"- Region rule: {r.region_rule}")
+        add(f"- Could it hold by construction? {BY_CONSTRUCTION[r.key]}")
         add("")
         add("| test at the defaults | estimate [95% CI] | predicted | A | result |")
         add("| --- | --- | --- | --- | --- |")

@@ -163,7 +163,7 @@ def test_quick_report_has_a_verdict_and_numbers_for_every_pattern(quick_report):
     for key, title in v.PATTERNS:
         section = text.split(f"## {key}. {title}")[1].split("\n## ")[0]
         assert re.search(r"Verdict: \*\*(holds|fails|mixed)\*\*", section), key
-        assert re.search(r"\| -?\d\.\d{3}|\| [+-]\d\.\d{3}", section), key  # a number
+        assert re.search(r"\| -?\d+\.\d{3}|\| [+-]\d+\.\d{3}", section), key  # a number
         assert "Share of the plausible region where it holds:" in section
         row = next(line for line in text.splitlines() if line.startswith(f"| {key}. "))
         assert re.search(r"\*\*(holds|fails|mixed)\*\*", row)
@@ -196,3 +196,15 @@ def test_committed_report_is_the_full_version():
     for key, _ in v.PATTERNS:
         assert f"## {key}. " in text
     assert (ROOT / "docs" / "img" / "validation_phase.png").is_file()
+
+
+def test_every_pattern_says_whether_it_could_hold_by_construction():
+    from medlead.experiments.construction import BY_CONSTRUCTION
+    from medlead.experiments.validate import PATTERNS
+
+    assert set(BY_CONSTRUCTION) == {key for key, _ in PATTERNS}
+    for key, text in BY_CONSTRUCTION.items():
+        short = re.split("[.:]", text)[0]
+        assert short in {"No", "Partly", "Largely yes", "In direction, partly"} or short.startswith(
+            "Not by construction"
+        ), key

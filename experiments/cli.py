@@ -590,6 +590,8 @@ def sensitivity(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     runs_per_task: RunsPerTaskOpt = None,
+    fresh: FreshOpt = False,
+    replace_stale: ReplaceStaleOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Global sensitivity analysis: run a scenario's sampled design, then its indices.
@@ -617,6 +619,8 @@ def sensitivity(
         workers=workers,
         scheduler=scheduler,
         runs_per_task_=runs_per_task,
+        fresh=fresh,
+        replace_stale=replace_stale,
     )
     written = []
     for label, df in sensitivity_tables(out, outcome).items():

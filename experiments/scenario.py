@@ -75,6 +75,7 @@ SEED_SCHEME = "SeedSequence(seed, spawn_key=(rep,)) passed as rng to HospitalMod
 DEFAULT_SEED = 20261125
 DEFAULT_OUTCOMES: tuple[str, ...] = (
     "sustained_practising_share",
+    "sustained_faithful_share",
     "peak_practising_share",
     "peak_compliant_share",
     "committed_share",
@@ -83,6 +84,7 @@ DEFAULT_OUTCOMES: tuple[str, ...] = (
 )
 DEFAULT_TIMESERIES: tuple[str, ...] = (
     "practising_share",
+    "faithful_practising_share",
     "committed_share",
     "compliant_share",
     "microsystems_improved_share",

@@ -124,11 +124,45 @@ def test_picture_draws_engagements_and_states():
     pic.update()
     s = run.model.state
     assert len(pic.engage.get_segments()) == int((s.target >= 0).sum()) > 0
-    assert len(pic.dot.get_offsets()) == int(s.practising.sum())
+    shown_practising = len(pic.dot.get_offsets()) + len(pic.tickbox.get_offsets())
+    assert shown_practising == int(s.practising.sum())
     cnc = (s.compliance >= 0.5) & (s.commitment < 0.5)
     assert len(pic.ring.get_offsets()) == int(cnc.sum())
     shown = np.concatenate([sc.get_array() for _, sc in pic.people.values()])
     assert shown.size == run.model.organisation.n
+
+
+def test_tick_box_practice_is_drawn_apart_under_a_mandate(mandate_run):
+    pic = mandate_run.lanes[0].picture
+    pic.update()
+    s = mandate_run.model.state
+    practising = s.practising.astype(bool)
+    # Fidelity below halfway from compelled_fidelity to 1: compliance was the stronger
+    # motive when this week's practice was done.
+    tick = practising & (s.fidelity < (1.0 + mandate_run.params.compelled_fidelity) / 2.0)
+    assert tick.any(), "a mandate at week 12 should leave some practice compelled"
+    assert s.fidelity[tick].max() < s.fidelity[practising & ~tick].min()
+    assert len(pic.tickbox.get_offsets()) == int(tick.sum())
+    assert len(pic.dot.get_offsets()) == int((practising & ~tick).sum())
+
+
+def test_management_line_follows_the_pressure_its_ties_pass_on(mandate_run):
+    pic = mandate_run.lanes[0].picture
+    pic.update()
+    widths = np.asarray(pic.line.get_linewidth())
+    p = mandate_run.model.state.pressure
+    assert p > 0
+    assert np.allclose(widths, 1.5 + 8.0 * np.minimum(1.0, p * pic.seg_reach))
+    # Directorates' branches differ with the duality of their general manager.
+    assert len(set(np.round(widths[1::2], 6))) > 1
+
+
+def test_comparison_text_names_tick_box_practice():
+    run = WorkshopRun(Controls(strategy="persuasion", seed=1), compare="mandate")
+    run.step(60)
+    text = run.comparison_text()
+    assert "mandate:" in text and "faithfully" in text.split("mandate:")[1]
+    assert "faithfully" not in text.split("mandate:")[0]
 
 
 def test_app_module_exposes_page():

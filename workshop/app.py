@@ -61,11 +61,13 @@ CSS = """
 
 
 @solara.component
-def Kpi(label: str, value: str, classes: str = ""):
-    """One big headline number."""
+def Kpi(label: str, value: str, classes: str = "", note: str = ""):
+    """One big headline number (``note``: an optional second line under the label)."""
     with solara.Column(gap="0px", classes=["ml-kpi", classes]):
         solara.Text(value, classes=["ml-kpi-value"])
         solara.Text(label, classes=["ml-kpi-label"])
+        if note:
+            solara.Text(note, classes=["ml-kpi-label", "ml-kpi-note"])
 
 
 @solara.component
@@ -87,10 +89,19 @@ def Headline(run: WorkshopRun, lane: int, tick: int, compact: bool = False):
     """The week's headline numbers of one lane (``tick`` makes it redraw each week)."""
     h = run.headline(lane)
     gap = h["engagement_gap"]
+    practising, faithful = h["practising_share"], h["faithful_practising_share"]
+    # Name the faithful share where part of the practice is a tick-box (as the sentence
+    # of compare mode does).
+    tick_box = practising - faithful >= 0.01 and percent(faithful) != percent(practising)
     with solara.Row(gap="10px", style={"flex-wrap": "wrap"}):
         Kpi("committed", percent(h["committed_share"]), "ml-kpi-committed")
         Kpi("compliant", percent(h["compliant_share"]), "ml-kpi-compliant")
-        Kpi("practising", percent(h["practising_share"]), "ml-kpi-practising")
+        Kpi(
+            "practising",
+            percent(practising),
+            "ml-kpi-practising",
+            note=f"{percent(faithful)} faithfully" if tick_box else "",
+        )
         Kpi("microsystems improved", percent(h["microsystems_improved_share"]), "ml-kpi-ms")
         if not compact:
             Kpi(

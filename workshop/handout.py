@@ -40,37 +40,45 @@ WRAP = 98
 
 
 def _plain_lines(markdown: str) -> list[tuple[str, str]]:
-    """Markdown → (style, line) pairs: 'h2', 'h3', 'bullet' or 'text', wrapped to fit."""
-    out: list[tuple[str, str]] = []
-    para: list[str] = []
+    """Markdown → (style, line) pairs: 'h2', 'h3', 'bullet' or 'text', wrapped to fit.
 
-    def flush():
-        if para:
-            for line in textwrap.wrap(" ".join(para), WRAP):
-                out.append(("text", line))
-            para.clear()
-
+    A bullet's indented continuation lines belong to it, and a paragraph's lines are
+    joined, before emphasis is stripped, so markup may span source lines.
+    """
+    blocks: list[tuple[str, list[str]]] = []  # (kind, source lines)
     for raw in markdown.splitlines():
-        line = re.sub(
-            r"\*\*(.+?)\*\*|\*(.+?)\*|_(.+?)_", lambda m: next(g for g in m.groups() if g), raw
-        )
-        line = line.replace("`", "")
-        if line.startswith("## "):
-            flush()
-            out.append(("h2", line[3:]))
-        elif line.startswith("### "):
-            flush()
-            out.append(("h3", line[4:]))
-        elif line.startswith("- "):
-            flush()
-            wrapped = textwrap.wrap(line[2:], WRAP - 3)
+        if raw.startswith("## "):
+            blocks.append(("h2", [raw[3:]]))
+        elif raw.startswith("### "):
+            blocks.append(("h3", [raw[4:]]))
+        elif raw.startswith("- "):
+            blocks.append(("bullet", [raw[2:]]))
+        elif not raw.strip():
+            blocks.append(("blank", []))
+        elif blocks and (
+            blocks[-1][0] == "text" or (blocks[-1][0] == "bullet" and raw[:1].isspace())
+        ):
+            blocks[-1][1].append(raw.strip())
+        else:
+            blocks.append(("text", [raw.strip()]))
+
+    out: list[tuple[str, str]] = []
+    for kind, lines in blocks:
+        if kind == "blank":
+            continue
+        text = re.sub(
+            r"\*\*(.+?)\*\*|\*(.+?)\*|_(.+?)_",
+            lambda m: next(g for g in m.groups() if g),
+            " ".join(lines),
+        ).replace("`", "")
+        if kind in ("h2", "h3"):
+            out.append((kind, text))
+        elif kind == "bullet":
+            wrapped = textwrap.wrap(text, WRAP - 3)
             out.append(("bullet", "• " + wrapped[0]))
             out.extend(("text", "   " + w) for w in wrapped[1:])
-        elif line.strip():
-            para.append(line.strip())
         else:
-            flush()
-    flush()
+            out.extend(("text", w) for w in textwrap.wrap(text, WRAP))
     return out
 
 
@@ -121,13 +129,13 @@ def handout_pdf(preset: str, seed: int = 1, week: int | None = None, fmt: str = 
         style="italic",
     )
     y = 0.605
-    sizes = {"h2": 12.5, "h3": 10.5, "bullet": 9, "text": 9}
-    steps = {"h2": 0.024, "h3": 0.021, "bullet": 0.0155, "text": 0.0155}
+    sizes = {"h2": 12.5, "h3": 10.5, "bullet": 8.8, "text": 8.8}
+    steps = {"h2": 0.024, "h3": 0.02, "bullet": 0.0145, "text": 0.0145}
     for style, line in _plain_lines(explain_text(preset)):
         if style == "h2":
             continue  # the page title already names the preset
         if style == "h3":
-            y -= 0.008
+            y -= 0.006
         fig.text(
             0.06,
             y,
@@ -141,13 +149,13 @@ def handout_pdf(preset: str, seed: int = 1, week: int | None = None, fmt: str = 
     fig.text(0.06, y, "Key levers in this hospital", fontsize=10.5, fontweight="bold", va="top")
     y -= 0.021
     specs = slider_specs()
-    half = (len(specs) + 1) // 2
+    rows = -(-len(specs) // 3)  # three columns
     for i, s in enumerate(specs):
-        x = 0.06 if i < half else 0.52
-        yy = y - (i % half) * 0.0155
+        x = 0.06 + (i // rows) * 0.315
+        yy = y - (i % rows) * 0.0145
         value = getattr(params, s.name)
-        fig.text(x, yy, f"{s.label}: {value:g}", fontsize=9, va="top")
-    y_end = y - half * 0.0155 - 0.01
+        fig.text(x, yy, f"{s.label}: {value:g}", fontsize=8.3, va="top")
+    y_end = y - rows * 0.0145 - 0.01
     cax = fig.add_axes((0.04, 0.035, 0.92, max(0.12, y_end - 0.035)))
     cax.imshow(np.asarray(curves))
     cax.set_axis_off()

@@ -7,12 +7,17 @@ Encoding (the legend repeats it on the picture):
 - shape = role: ▲ consultant, ▼ junior doctor, ● nurse, ■ manager;
 - fill = commitment on *cividis* (a colour-vision-deficiency-safe scale, dark → light);
 - a thick vermillion ring = compliant without being committed (outline, not only colour);
-- a white dot with a black rim = practising;
+- a white dot with a black rim = practising faithfully; a half-white dot = practising
+  mostly as a tick-box (compliance the stronger motive, so the model's fidelity of
+  practice is below halfway between ``compelled_fidelity`` and 1: :func:`tickbox`);
 - large marker with a black rim = holds a leadership role; a star behind = champion;
 - purple lines = persuasion engagements under way (``state.target``);
 - disc shading = microsystem performance, bold rim = improved;
 - the management line (executive → general managers → directorates) thickens and turns
-  vermillion with the management pressure of the week.
+  vermillion with the management pressure of the week; each branch is as thick as the
+  pressure the line's ties pass on to it (a directorate's branch: the mean pressure
+  reaching its clinical staff, lower where the duality of general manager and clinical
+  director is weaker).
 
 Figures are built once per run and only their data change each week, so a step plus
 redraw stays well under the workshop's 250 ms budget (``docs/performance.md``).
@@ -32,6 +37,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.collections import LineCollection, PatchCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.markers import MarkerStyle  # noqa: E402
 from matplotlib.patches import Circle, FancyBboxPatch  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -200,13 +206,23 @@ class HospitalPicture(_Blitted):
         gm = np.flatnonzero(org.role == Role.GENERAL_MANAGER)
         ce = np.flatnonzero(org.role == Role.CHIEF_EXECUTIVE)
         segs = []
+        # The reach (share of the top's pressure passed on by the line's ties) at the
+        # lower end of each segment: the general manager's own, then the mean over the
+        # directorate's clinical staff.
+        reach = model.constants.reach
+        clinical = model.constants.clinical
+        seg_reach = []
         if ce.size:
             top = self.pos[ce[0]]
             for g in gm:
                 segs.append([top, self.pos[g]])
+                seg_reach.append(float(reach[g]))
                 d = int(org.directorate[g])
                 if 0 <= d < len(self.dir_top):
                     segs.append([self.pos[g], (self.pos[g][0], self.dir_top[d][1])])
+                    staff = clinical & (org.directorate == d)
+                    seg_reach.append(float(reach[staff].mean()) if staff.any() else 0.0)
+        self.seg_reach = np.asarray(seg_reach)
         self.line = LineCollection(segs, colors="#8c8c8c", linewidths=1.5, zorder=1)
         ax.add_collection(self.line)
         self._animate(self.line)
@@ -288,8 +304,19 @@ class HospitalPicture(_Blitted):
         self.dot = ax.scatter(
             [],
             [],
-            s=22,
+            s=30,
             marker="o",
+            facecolors="white",
+            edgecolors=BLACK,
+            linewidths=1.0,
+            zorder=6,
+        )
+        # Tick-box practice: the same dot, only its left half white.
+        self.tickbox = ax.scatter(
+            [],
+            [],
+            s=30,
+            marker=MarkerStyle("o", fillstyle="left"),
             facecolors="white",
             edgecolors=BLACK,
             linewidths=1.0,
@@ -297,7 +324,7 @@ class HospitalPicture(_Blitted):
         )
         self.title = fig.text(0.01, 0.975, "", fontsize=22, fontweight="bold", va="top", color=INK)
         self.subtitle = fig.text(0.99, 0.975, "", fontsize=16, va="top", ha="right", color=INK)
-        self._animate(self.champ, self.ring, self.dot, self.title, self.subtitle)
+        self._animate(self.champ, self.ring, self.dot, self.tickbox, self.title, self.subtitle)
         if legend:
             draw_legend(fig, self.cutoff)
 
@@ -312,7 +339,10 @@ class HospitalPicture(_Blitted):
         cnc = (s.compliance >= cut) & (s.commitment < cut)
         self.ring.set_offsets(self.pos[cnc])
         self.ring.set_sizes(self.sizes[cnc] * 1.7 + 40)
-        self.dot.set_offsets(self.pos[s.practising.astype(bool)])
+        practising = s.practising.astype(bool)
+        tick = practising & tickbox(s.fidelity, m.params.compelled_fidelity)
+        self.dot.set_offsets(self.pos[practising & ~tick])
+        self.tickbox.set_offsets(self.pos[tick])
         self.champ.set_offsets(self.pos[s.champion.astype(bool)])
         src = np.flatnonzero(s.target >= 0)
         self.engage.set_segments(np.stack([self.pos[src], self.pos[s.target[src]]], 1))
@@ -325,7 +355,7 @@ class HospitalPicture(_Blitted):
         self.discs.set_edgecolor(np.where(improved[:, None], [[0, 0, 0, 1]], [[0.6, 0.6, 0.6, 1]]))
         self.discs.set_linewidth(np.where(improved, 2.6, 1.0))
         p = float(s.pressure)
-        self.line.set_linewidth(1.5 + 8.0 * p)
+        self.line.set_linewidth(1.5 + 8.0 * np.minimum(1.0, p * self.seg_reach))
         self.line.set_color(VERMILLION if p > 0 else "#8c8c8c")
         prefix = f"{self.title_prefix} · " if self.title_prefix else ""
         self.title.set_text(f"{prefix}Week {s.week} of {m.params.weeks}")
@@ -340,6 +370,16 @@ class HospitalPicture(_Blitted):
         """A full, well-compressed PNG of the model's current state (for downloads)."""
         self.update()
         return super().export_png()
+
+
+def tickbox(fidelity: np.ndarray, compelled_fidelity: float) -> np.ndarray:
+    """Who practises mostly as a tick-box: fidelity below halfway from ``f_c`` to 1.
+
+    Under either ``fidelity_form`` this is exactly "compliance was the stronger motive"
+    (``c < k``) when this week's practice was done; with ``compelled_fidelity = 1``
+    nobody's practice is a tick-box.
+    """
+    return fidelity < (1.0 + compelled_fidelity) / 2.0
 
 
 def draw_legend(fig: Figure, cutoff: float, ncol: int = 4, bar_rect=(0.79, 0.085, 0.19, 0.035)):
@@ -390,7 +430,20 @@ def draw_legend(fig: Figure, cutoff: float, ncol: int = 4, bar_rect=(0.79, 0.085
             mfc="white",
             mec=BLACK,
             mew=1.2,
-            label="Practising the change",
+            label="Practising faithfully",
+        ),
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            fillstyle="left",
+            ms=7,
+            mfc="white",
+            mfcalt="#888888",
+            mec=BLACK,
+            mew=1.2,
+            label="Practising, mostly a tick-box",
         ),
         Line2D([], [], color=PURPLE, lw=3, label="Leader persuading a colleague"),
         Line2D(
@@ -451,6 +504,7 @@ CURVES: tuple[tuple[str, str, str, str], ...] = (
     ("committed_share", "Committed", BLUE, "-"),
     ("compliant_share", "Compliant", VERMILLION, "--"),
     ("practising_share", "Practising", BLACK, "-"),
+    ("faithful_practising_share", "Practising faithfully", GREEN, "-."),
     ("microsystems_improved_share", "Microsystems improved", ORANGE, ":"),
 )
 
@@ -482,7 +536,7 @@ class CurvesPicture(_Blitted):
             width_ratios=(2.3, 1),
             left=0.065,
             right=0.99,
-            top=0.86 if n_runs == 1 else 0.8,
+            top=0.8,
             bottom=0.14,
             wspace=0.18,
         )
@@ -533,6 +587,8 @@ class CurvesPicture(_Blitted):
             handles = [ln for k, ln in self.lines[0].items() if k != "engagement_gap"]
         else:
             handles = [Line2D([], [], color=c, lw=3, label=n) for _, n, c, _ in CURVES]
+            if len(handles) % 2:  # keep the runs' line styles together in the last column
+                handles.append(Line2D([], [], ls="", label=" "))
             handles += [
                 Line2D([], [], color="#444444", lw=widths[r], ls=styles[r], label=labels[r])
                 for r in range(n_runs)
@@ -542,7 +598,7 @@ class CurvesPicture(_Blitted):
             loc="lower left",
             bbox_to_anchor=(0.0, 1.0),
             fontsize=14,
-            ncol=4 if n_runs == 1 else 3,
+            ncol=3 if n_runs == 1 else 4,
             frameon=False,
             handlelength=2.6,
             borderaxespad=0.2,
@@ -620,5 +676,6 @@ __all__ = [
     "draw_legend",
     "legend_png",
     "status_text",
+    "tickbox",
     "withdrawal_week_of",
 ]

@@ -161,6 +161,7 @@ class WorkshopRun:
                 "committed_share",
                 "compliant_share",
                 "practising_share",
+                "faithful_practising_share",
                 "microsystems_improved_share",
                 "engagement_gap",
                 "champions",
@@ -193,21 +194,31 @@ class WorkshopRun:
         return h.hexdigest()[:10]
 
     def comparison_text(self) -> str:
-        """The difference between the lanes in words (compare mode), else one lane's story."""
+        """The difference between the lanes in words (compare mode), else one lane's story.
+
+        Where practice weighted by its fidelity is at least a percentage point lower (some
+        of it is a tick-box), the sentence adds it: "..., 16% faithfully".
+        """
         parts = []
         after = _after_withdrawal_week(self)
+        pcol = REPORTERS.index("practising_share")
+        fcol = REPORTERS.index("faithful_practising_share")
         for ln in self.lanes:
             h = ln.model.history
-            pr = h[-1, REPORTERS.index("practising_share")]
+            row = after if after is not None and h.shape[0] > after else h.shape[0] - 1
+            pr, fa = h[row, pcol], h[row, fcol]
+            shown = pr - fa >= 0.01 and f"{fa:.0%}" != f"{pr:.0%}"
+            faithful = f", {fa:.0%} faithfully" if shown else ""
             if after is not None and h.shape[0] > after:
-                pr_after = h[after, REPORTERS.index("practising_share")]
                 parts.append(
-                    f"{short_label(ln.strategy)}: {pr_after:.0%} still practising "
+                    f"{short_label(ln.strategy)}: {pr:.0%} still practising "
                     f"{after - (self.withdrawn_at or ln.params.withdrawal_week)} weeks after "
-                    f"withdrawal"
+                    f"withdrawal{faithful}"
                 )
             else:
-                parts.append(f"{short_label(ln.strategy)}: {pr:.0%} practising at week {self.week}")
+                parts.append(
+                    f"{short_label(ln.strategy)}: {pr:.0%} practising at week {self.week}{faithful}"
+                )
         return "; ".join(parts) + "."
 
     # ------------------------------------------------------------------ session code

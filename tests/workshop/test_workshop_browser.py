@@ -225,6 +225,16 @@ def test_compare_mode_shows_two_hospitals_that_diverge(app_page, blocked, tmp_pa
     assert blocked == []
 
 
+def test_tick_box_practice_is_named_under_a_mandate(app_page, blocked):
+    page = app_page
+    assert page.locator(".ml-kpi-note").count() == 0  # persuasion: all practice faithful
+    replay_code(page, "0m-1-60")
+    page.wait_for_selector(".ml-kpi-practising .ml-kpi-note")
+    note = page.inner_text(".ml-kpi-practising .ml-kpi-note")
+    assert note.endswith("faithfully"), note
+    assert blocked == []
+
+
 def test_exports_produce_files(app_page, blocked, tmp_path):
     page = app_page
     page.click(".ml-step")

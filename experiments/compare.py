@@ -231,6 +231,11 @@ def plot_curves_ci(root: str | Path, path: str | Path | None = None) -> Path | N
     con = connect(root)
     if not series or con.execute("SELECT count(*) FROM timeseries").fetchone()[0] == 0:
         return None
+    # A folder written before a default series was added holds only the older columns.
+    stored = {row[0] for row in con.execute("DESCRIBE SELECT * FROM timeseries").fetchall()}
+    series = [c for c in series if c in stored]
+    if not series:
+        return None
     aggs = ", ".join(
         f"avg(t.{_q(c)}) AS {_q('m__' + c)}, stddev_samp(t.{_q(c)}) AS {_q('s__' + c)}, "
         f"count(t.{_q(c)}) AS {_q('n__' + c)}"

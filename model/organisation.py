@@ -215,7 +215,8 @@ def build_organisation(params: Params, rng: np.random.Generator) -> Organisation
     """Generate a Trust from ``params`` using only the organisation stream ``rng``.
 
     Heterogeneity: microsystem size (lognormal, CV ``size_heterogeneity``), leader
-    credibility, duality quality, autonomy and practice thresholds.
+    credibility (lifted for formally selected medical leaders by ``selection_quality``),
+    duality quality, autonomy and practice thresholds.
     """
     pr = params
     n_dir = pr.n_directorates

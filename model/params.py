@@ -220,7 +220,8 @@ class Params:
         group=PERS,
         role="lever",
         doc="Mean quality of the clinical director-general manager partnership; it scales "
-        "both the mandate reaching the directorate and the clinical director's credibility.",
+        "both the pressure the general manager passes down the line and the clinical "
+        "director's credibility.",
         cite="seed ('relationship with general managers in the dualities')",
     )
     duality_quality_sd: float = p(
@@ -240,8 +241,9 @@ class Params:
         unit="0-1",
         group=CONF,
         key=True,
-        doc="Mean clinical autonomy of consultants (nurses and juniors get less, managers "
-        "little): how far line authority fails to bind a professional.",
+        doc="Mean clinical autonomy of consultants (juniors and nurses get junior_autonomy "
+        "and nurse_autonomy times it, managers little): how far line authority fails to "
+        "bind a professional.",
         cite="Mintzberg 1979 (professional bureaucracy)",
     )
     junior_autonomy: float = p(
@@ -455,8 +457,8 @@ class Params:
         plausible=(0.0, 0.15),
         unit="per week",
         group=MAND,
-        doc="Loss of receptivity per week per unit of pressure on a fully autonomous "
-        "professional, scaled down by resonance.",
+        doc="Loss of receptivity per week per unit of pressure applied (down the line) to a "
+        "fully autonomous professional, scaled down by resonance.",
         cite="Brehm 1966 (reactance); seed ('change cannot be mandated')",
     )
     receptivity_recovery_weeks: float = p(
@@ -552,8 +554,9 @@ class Params:
         plausible=(0.1, 0.5),
         unit="per conversation",
         group=PERS,
-        doc="Share of the gap to full commitment closed by one full-depth conversation from "
-        "a fully credible leader about a fully resonant change.",
+        doc="Share of the gap to full commitment closed by a week's conversation of depth 1 "
+        "(depth = 1 - exp(-hours / hours_per_conversation)) from a fully credible leader "
+        "about a fully resonant change.",
         cite="assumption (only identifiable as a product with credibility and resonance)",
     )
     engagement_weeks: int = p(

@@ -6,8 +6,12 @@ Random draws, in this order each week (the oracle consumes them identically):
    agent order: everyone with persuasion hours and a scope). Persuaders without an
    engagement choose their next one from their row; every persuader looks in it for an
    eroded convert to revisit.
-Because the draws' sizes depend on state only through ``m``, two strategies run on the
-same seed share the champion draws and, while their states agree, everything else.
+The second draw's size depends on state through ``m``, and ``m`` differs between
+strategies from the first week (leaders persuade only under persuasion and hybrid), so
+two strategies run on the same seed share the organisation and week 0's draws but not,
+in general, later ones: common random numbers hold for the hospital, not for every
+weekly draw. (Fixed-size draws per person, or a separate stream per draw, would keep them
+in step; left for the engine rework.)
 """
 
 from __future__ import annotations

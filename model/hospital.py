@@ -58,8 +58,8 @@ class HospitalModel(mesa.Model):
     Args:
         params: the parameters (defaults: the typical NHS Trust, persuasion strategy).
         rng: an integer seed or a ``SeedSequence``; ``None`` draws one (see ``seed``).
-        record_agents: also keep per-agent series of commitment, compliance, practising
-            and champion status (array-backed; see :meth:`agent_series`).
+        record_agents: also keep per-agent series of commitment, compliance, practising,
+            fidelity and champion status (array-backed; see :meth:`agent_series`).
 
     Attributes:
         organisation: the generated Trust (arrays and sparse ties).

@@ -39,9 +39,9 @@ def line_reach(line: sp.csr_array, top: np.ndarray, transmission: np.ndarray) ->
     for _ in range(line.shape[0] + 1):
         nxt = top + weights @ reach
         if np.array_equal(nxt, reach):
-            break
+            return reach
         reach = nxt
-    return reach
+    raise ValueError("the management line has a cycle: pressure would never settle")
 
 
 def pressure_reaching(
@@ -439,7 +439,8 @@ def practice(
     (belief or compelled behaviour) and the practice they see among colleagues
     (:func:`peer_practice_signal`), with ``w`` = ``peer_practice_weight``. The person
     practises while ``drive_i >= theta_i * (1 - w_h * H_i)``: habit ``H_i`` lowers the bar
-    for carrying on, not for starting (``H = 0`` before anyone practises), with ``w_h`` =
+    for carrying on or restarting, not for a first start (``H = 0`` until someone has
+    practised; it fades with its half-life after a lapse), with ``w_h`` =
     ``habit_weight`` under ``persistence_form = habit`` and 0 under ``support``. The drive
     has to clear that bar every week: practice lasts only while something supports it.
 
@@ -500,10 +501,10 @@ def internalise(
 ) -> np.ndarray:
     """Mechanism 6, internalisation: ``c' = c + lambda * P_i * r_i * (1 + perf_m) * g_i * (1 - c)``.
 
-    Practising builds commitment, twice as fast where the microsystem's performance has
-    fully improved (results that show), slower in people whose receptivity pressure has
-    worn down, and at a rate ``g_i`` set by *why* they practise, with ``phi`` =
-    ``compelled_internalisation`` in [0, 1]:
+    Practising builds commitment, ``1 + perf`` times as fast where the microsystem's
+    performance shows (twice as fast at full performance: results that show), slower in
+    people whose receptivity pressure has worn down, and at a rate ``g_i`` set by *why*
+    they practise, with ``phi`` = ``compelled_internalisation`` in [0, 1]:
 
     * ``self_determination``: ``g = b + phi * (1 - b)``, ``b = c / (c + k)``: compelled
       practice internalises at ``phi`` times the rate of committed practice;

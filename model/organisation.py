@@ -57,9 +57,11 @@ WORLD_OF_ROLE = np.array([0, 0, 1, 1, 2, 2, 2, 0, 1], dtype=np.int8)
 TIE_KINDS: tuple[str, ...] = ("microsystem", "professional", "management", "leadership")
 
 # Autonomy of managers and executives relative to the consultants' mean (Mintzberg 1979:
-# the operating core's professionals hold most discretion; managers *are* the line, whose
-# coupling is 1, so their autonomy only enters reactance). Juniors' and nurses' factors
-# are the parameters ``junior_autonomy`` and ``nurse_autonomy``. Assumption.
+# the operating core's professionals hold most discretion). Managers *are* the line, whose
+# coupling is 1, so their autonomy only enters reactance; the medical and nursing
+# directors are clinicians (doctor and nurse worlds), so theirs also lowers the pressure
+# that binds them. Juniors' and nurses' factors are the parameters ``junior_autonomy`` and
+# ``nurse_autonomy``. Assumption.
 MANAGER_AUTONOMY = {
     Role.MICROSYSTEM_MANAGER: 0.15,
     Role.GENERAL_MANAGER: 0.15,

@@ -3,9 +3,11 @@
 Each field of :class:`Params` carries its default, allowed range, plausible range
 (for sampling and sensitivity analysis), unit, documentation, citation (or the word
 "assumption"), role (``lever``: something a Trust can choose; ``uncertainty``: something
-nobody knows precisely) and a ``key`` flag marking the workshop's main sliders. The CLI,
-scenario-file validation, workshop sliders and the parameter table in ``docs/`` are all
-generated from this single declaration, so a default is written in exactly one place.
+nobody knows precisely; ``structure``: a switch between forms of a mechanism;
+``setting``: size, horizon, definitions) and a ``key`` flag marking the workshop's
+main sliders. The CLI, scenario-file validation, workshop sliders and the parameter
+table in ``docs/`` are all generated from this single declaration, so a default is
+written in exactly one place.
 """
 
 from __future__ import annotations
@@ -535,7 +537,8 @@ class Params:
         group=PERS,
         doc="Share of a persuader's weekly hours spent revisiting an earlier convert whose "
         "commitment has eroded (one found among the week's sampled candidates), when there is "
-        "one; the rest goes to the current engagement.",
+        "one; the rest goes to the current engagement (all hours to the revisit when there "
+        "is no engagement).",
         cite="seed ('commitment ... constantly need[s] to be checked, reinforced and worked "
         "upon'); share an assumption",
     )
@@ -639,8 +642,9 @@ class Params:
         group=GAP,
         role="lever",
         key=True,
-        doc="Formality of selecting medical leaders: it associates them with Trust management "
-        "(identification) and selects more credible leaders (selection_quality).",
+        doc="Formality of selecting leaders: it associates every leadership role (nursing "
+        "ones too) with Trust management (identification) and picks more credible medical "
+        "leaders (selection_quality).",
         cite="seed (Results 2: formality and the engagement gap)",
     )
     selection_quality: float = p(
@@ -786,7 +790,7 @@ class Params:
         unit="0-1",
         group=PEER,
         doc="persistence_form = habit only: share of the practice threshold a full habit "
-        "removes for someone carrying on (not for starting).",
+        "removes for someone carrying on or restarting (habit is 0 before a first start).",
         cite="Lally et al. 2010, Eur J Soc Psychol 40:998 (habit formation); value an assumption",
     )
     habit_gain: float = p(
@@ -825,8 +829,9 @@ class Params:
         unit="x",
         group=PEER,
         key=True,
-        doc="Rate at which practice compelled by compliance internalises into commitment, "
-        "relative to practice driven by commitment (phi; 0 = never).",
+        doc="phi: how far practice compelled by compliance internalises into commitment, "
+        "relative to practice driven by commitment (self_determination: at phi times the "
+        "rate, 0 = never; dissonance: at 1 - (1 - phi) k with k the compliance).",
         cite="Deci & Ryan 2000 (controlled motivation internalises poorly); Kelman 1958",
     )
     internalisation_rate: float = p(
@@ -837,8 +842,9 @@ class Params:
         group=PEER,
         key=True,
         doc="Share of the gap to full commitment closed per week of practising driven by "
-        "commitment (compelled practice: compelled_internalisation times this); doubled "
-        "where the microsystem's performance has visibly improved.",
+        "commitment (under self_determination, practice driven only by compliance: "
+        "compelled_internalisation times this); multiplied by 1 + the microsystem's "
+        "performance (results that show).",
         cite="Festinger 1957 (dissonance); Kelman 1958 (compliance to internalisation)",
     )
     commitment_half_life: float = p(

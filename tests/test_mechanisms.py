@@ -33,6 +33,12 @@ def test_line_reach_follows_the_management_ties():
     reach = mech.line_reach(line, top, np.array([0.9, 1.08, 0.9]))
     # 0: 1;  1: 0.9;  2: 0.9 * 1.08 = 0.972;  3: 0.972 * 0.9 = 0.8748;  4: no tie, 0
     assert reach.tolist() == approx([1.0, 0.9, 0.972, 0.8748, 0.0])
+    # A line with a cycle (0 reports to 3) never settles: refused.
+    cyclic = sp.csr_array(
+        (np.ones(4), (np.array([0, 1, 2, 3]), np.array([3, 0, 1, 2]))), shape=(5, 5)
+    )
+    with pytest.raises(ValueError, match="cycle"):
+        mech.line_reach(cyclic, top, np.full(4, 0.9))
 
 
 def test_pressure_reaching():

@@ -51,11 +51,28 @@ def _one_persuasion_week(hours_factor: float, seed: int = 3):
     return s
 
 
+def _one_persuasion_week_hours(hours_factor: float) -> np.ndarray:
+    """Each persuader's hours in that week (the input to the conversations' depth)."""
+    from medlead.model.dynamics import persuasion_hours
+
+    params = Params(n_directorates=1, microsystems_per_directorate=2, leader_share=0.5)
+    org = build_organisation(params, np.random.default_rng(1))
+    s = initial_state(org, params)
+    s.leadership_time = s.leadership_time * hours_factor
+    h = persuasion_hours(s, params, True)
+    return h[h > 0]
+
+
 @pytest.mark.parametrize("factor", [0.25, 0.5, 1.0, 2.0, 4.0])
 def test_doubling_a_leaders_hours_raises_conversation_hours_delivered(factor):
     one = _one_persuasion_week(factor)
     two = _one_persuasion_week(2 * factor)
     assert two.leadership_hours == pytest.approx(2 * one.leadership_hours)
+    # and what the hours buy: the depth of the week's conversations, summed over
+    # persuaders, rises too (diminishing, never zero, returns), not only the hours
+    hours = _one_persuasion_week_hours(factor)
+    more = _one_persuasion_week_hours(2 * factor)
+    assert mech.depth(more, 2.0).sum() > mech.depth(hours, 2.0).sum()
     # Same targets (same draws), deeper conversations: more commitment for every target.
     assert np.array_equal(one.target, two.target)
     targets = one.target[one.target >= 0]

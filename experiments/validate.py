@@ -662,8 +662,9 @@ def analyse(
     details.append(
         "Under mandate, mean commitment of clinical staff is "
         f"{_fmt_ci(mean_ci(cwm), False)} at withdrawal and {_fmt_ci(mean_ci(cem), False)} "
-        "at week 156: practice under pressure is internalised (the internalisation "
-        "mechanism), which is what carries mandated practice past withdrawal."
+        "at week 156: what practice under pressure has internalised (at "
+        "`compelled_internalisation` times the rate of committed practice) is what can "
+        "carry mandated practice past withdrawal."
     )
     out.append(
         PatternResult(

@@ -67,16 +67,6 @@ def persuasion_hours(
     return np.maximum(paid, params.champion_hours * state.champion)
 
 
-def practising_per_microsystem(practising: np.ndarray, const: Constants) -> np.ndarray:
-    """Number of clinical staff practising in each microsystem (as floats).
-
-    Counted without weights (a weighted bincount first casts the flags to floats, 3x
-    slower); the counts are whole numbers, so the floats are the same either way.
-    """
-    members = const.in_ms_ms[practising[const.in_ms_idx]]
-    return np.bincount(members, minlength=const.n_ms).astype(float)
-
-
 def faithful_per_microsystem(state: State, const: Constants) -> np.ndarray:
     """Fidelity-weighted share of each microsystem's clinical staff practising."""
     idx = const.in_ms_idx
@@ -90,21 +80,39 @@ def habit_weight(params: Params) -> float:
     return params.habit_weight if params.persistence_form == "habit" else 0.0
 
 
-def initial_practice(state: State, const: Constants, params: Params) -> State:
-    """Week 0's practice and fidelity from the initial state (no peers practising yet)."""
-    zeros = np.zeros(const.n)
+def stigma_in_week(params: Params, week: int) -> float:
+    """The 'dark side' stigma in ``week``: :func:`~medlead.model.mechanisms.stigma_now` at
+    the career structure's maturity then (:func:`~medlead.model.mechanisms.culture_maturity`).
+    """
+    maturity = mech.culture_maturity(week, params.culture_change_half_life)
+    return mech.stigma_now(
+        params.stigma, params.career_structure, params.career_stigma_effect, maturity
+    )
+
+
+def update_practice(
+    state: State, commitment: np.ndarray, signal: np.ndarray, const: Constants, params: Params
+) -> None:
+    """Mechanism 5 in place: this week's practice and its fidelity, from ``commitment``,
+    this week's compliance, the peer ``signal`` and last week's habit.
+    """
     state.practising = mech.practice(
-        state.commitment,
+        commitment,
         state.compliance,
-        zeros,
+        signal,
         state.habit,
         const.threshold,
         params.peer_practice_weight,
         habit_weight(params),
     )
     state.fidelity = mech.fidelity(
-        state.commitment, state.compliance, params.compelled_fidelity, params.fidelity_form
+        commitment, state.compliance, params.compelled_fidelity, params.fidelity_form
     )
+
+
+def initial_practice(state: State, const: Constants, params: Params) -> State:
+    """Week 0's practice and fidelity from the initial state (no peers practising yet)."""
+    update_practice(state, state.commitment, np.zeros(const.n), const, params)
     return state
 
 
@@ -180,7 +188,7 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
         s.weeks_left[new] = pr.engagement_weeks
         rv, rv_ok = mech.choose_revisits(cands, c, s.converted, s.target[persuaders], cut)
         revisit[persuaders[rv_ok]] = rv[rv_ok]
-    sigma = mech.stigma_now(pr.stigma, pr.career_structure, pr.career_stigma_effect, maturity)
+    sigma = stigma_in_week(pr, s.week)
     eff = mech.effective_credibility(
         s.credibility, s.identification, sigma, const.duality_factor, const.is_director
     )
@@ -233,16 +241,7 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
     signal = mech.peer_practice_signal(
         const.ms_peer, const.ms_peer_rowsum, s.practising, s.fidelity
     )
-    s.practising = mech.practice(
-        c,
-        s.compliance,
-        signal,
-        s.habit,
-        const.threshold,
-        pr.peer_practice_weight,
-        habit_weight(pr),
-    )
-    s.fidelity = mech.fidelity(c, s.compliance, pr.compelled_fidelity, pr.fidelity_form)
+    update_practice(s, c, signal, const, pr)
     s.habit = mech.habit_update(s.habit, s.practising, pr.habit_gain, const.habit_decay)
 
     # 6. Internalisation, where results show and by the motive's mix

@@ -126,12 +126,6 @@ class HospitalModel(mesa.Model):
         """Withdraw the intervention now (pressure and paid time stop; champions carry on)."""
         self.state.withdrawn = True
 
-    def stigma_at(self, week: int) -> float:
-        """The 'dark side' stigma in ``week`` (it falls as a career structure matures)."""
-        pr = self.params
-        g = dynamics.mech.culture_maturity(week, pr.culture_change_half_life)
-        return dynamics.mech.stigma_now(pr.stigma, pr.career_structure, pr.career_stigma_effect, g)
-
     @property
     def week(self) -> int:
         """Weeks simulated so far."""
@@ -151,7 +145,7 @@ class HospitalModel(mesa.Model):
             dynamics.phase(self.params, max(0, self.state.week - 1), self.state.withdrawn)[0]
             if self.state.week > 0
             else False,
-            stigma=self.stigma_at(max(0, self.state.week - 1)),
+            stigma=dynamics.stigma_in_week(self.params, max(0, self.state.week - 1)),
         )
         if self._n_rows >= self._history.shape[0]:
             self._history = np.vstack([self._history, np.full_like(self._history, np.nan)])

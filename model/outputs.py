@@ -145,6 +145,7 @@ def weekly_row(
     )
     role_counts = (counts.sum(axis=1) @ _FLAG_CODES).tolist()
     c_clin = c[clin]
+    p_clin, f_clin = pr[clin], state.fidelity[clin]
     ms_share = np.bincount(
         const.in_ms_ms, weights=pr[const.in_ms_idx], minlength=const.n_ms
     ) / np.maximum(const.ms_clinical_size, 1.0)
@@ -156,13 +157,9 @@ def weekly_row(
         "compliant_share": _ratio(clin_counts["compliant"], clin.size),
         "practising_share": _ratio(clin_counts["practising"], clin.size),
         "faithful_practising_share": (
-            float((pr[clin] * state.fidelity[clin]).sum() / clin.size)
-            if clin.size
-            else float("nan")
+            float((p_clin * f_clin).sum() / clin.size) if clin.size else float("nan")
         ),
-        "mean_fidelity": (
-            float(state.fidelity[clin][pr[clin]].mean()) if pr[clin].any() else float("nan")
-        ),
+        "mean_fidelity": float(f_clin[p_clin].mean()) if p_clin.any() else float("nan"),
         "mean_habit": _avg(state.habit, clin),
         "compliant_not_committed_share": _ratio(clin_counts["compliant_not_committed"], clin.size),
         "mean_commitment": float(c_clin.mean()) if clin.size else float("nan"),

@@ -141,8 +141,6 @@ class Constants:
     edge_work: EdgeWork | None = None
     in_ms_idx: np.ndarray | None = None
     in_ms_ms: np.ndarray | None = None
-    ms_member_count: np.ndarray | None = None
-    ms_others: np.ndarray | None = None
     has_ms: np.ndarray | None = None
     clinical_idx: np.ndarray | None = None
     leader_idx: np.ndarray | None = None
@@ -159,9 +157,6 @@ def with_indices(const: Constants) -> Constants:
     ms = const.microsystem
     in_ms_idx = np.flatnonzero((ms >= 0) & const.clinical)
     in_ms_ms = ms[in_ms_idx]
-    count = np.bincount(in_ms_ms, minlength=const.n_ms).astype(float)
-    others = np.zeros(n)
-    others[in_ms_idx] = count[in_ms_ms] - 1.0
     # Reporters count flags by (role group, clinical) with one bincount (outputs.py).
     group = np.full(n, len(const.role_masks), np.int64)
     for g, mask in enumerate(const.role_masks.values()):
@@ -172,8 +167,6 @@ def with_indices(const: Constants) -> Constants:
         edge_work=EdgeWork(const.ties, const.tie_rows, const.lead_weight),
         in_ms_idx=in_ms_idx,
         in_ms_ms=in_ms_ms,
-        ms_member_count=count,
-        ms_others=others,
         has_ms=ms >= 0,
         clinical_idx=np.flatnonzero(const.clinical),
         leader_idx=np.flatnonzero(const.is_leader),

@@ -18,7 +18,7 @@ import pandas as pd
 
 from medlead.experiments.scenario import Scenario, parse_scenario
 from medlead.experiments.stats import MeanCI, t_halfwidth
-from medlead.experiments.store import connect, read_manifest
+from medlead.experiments.store import connect, read_manifest, write_csv_atomic
 
 __all__ = [
     "Comparison",
@@ -201,11 +201,7 @@ def write_tables(root: str | Path, cmp: Comparison, *, out: str | Path | None = 
     for name, df in (("runs.csv", runs), ("table.csv", cmp.means), ("paired.csv", cmp.paired)):
         if df is None:
             continue
-        path = dest / name
-        tmp = path.with_name(path.name + ".tmp")
-        df.to_csv(tmp, index=False, float_format="%.10g")
-        tmp.replace(path)
-        written.append(path)
+        written.append(write_csv_atomic(dest / name, df))
     return written
 
 

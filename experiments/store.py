@@ -185,6 +185,22 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write a report's text to ``path`` through a temporary file (never half-written)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def write_csv_atomic(path: Path, df: Any) -> Path:
+    """Write a DataFrame as CSV to ``path`` through a temporary file (10 significant digits)."""
+    tmp = path.with_name(path.name + ".tmp")
+    df.to_csv(tmp, index=False, float_format="%.10g")
+    tmp.replace(path)
+    return path
+
+
 def _write_json(path: Path, data: Any) -> None:
     _write_atomic(path, (json.dumps(data, indent=2, sort_keys=False) + "\n").encode())
 

@@ -29,7 +29,12 @@ import pandas as pd
 from medlead.experiments.ablations import BASELINE_ABLATION, ablation
 from medlead.experiments.scenario import ABLATION_FACTOR, Scenario, parse_scenario
 from medlead.experiments.stats import MeanCI, mean_ci
-from medlead.experiments.store import read_manifest, runs_frame
+from medlead.experiments.store import (
+    read_manifest,
+    runs_frame,
+    write_csv_atomic,
+    write_text_atomic,
+)
 from medlead.model import ParamError, Params
 from medlead.model.params import STRUCTURES
 
@@ -469,16 +474,8 @@ def write_variant_report(
     """
     dest = Path(out) if out is not None else Path(root)
     dest.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, df in ((f"{vt.kind}.csv", vt.table), (f"{vt.kind}_conclusions.csv", vt.conclusions)):
-        path = dest / name
-        tmp = path.with_name(path.name + ".tmp")
-        df.to_csv(tmp, index=False, float_format="%.10g")
-        tmp.replace(path)
-        paths.append(path)
-    path = dest / f"{vt.kind}.md"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(variant_markdown(vt, command=command), encoding="utf-8")
-    tmp.replace(path)
-    paths.append(path)
-    return paths
+    return [
+        write_csv_atomic(dest / f"{vt.kind}.csv", vt.table),
+        write_csv_atomic(dest / f"{vt.kind}_conclusions.csv", vt.conclusions),
+        write_text_atomic(dest / f"{vt.kind}.md", variant_markdown(vt, command=command)),
+    ]

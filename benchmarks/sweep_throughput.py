@@ -4,7 +4,7 @@
     .venv/bin/python -m benchmarks.sweep_throughput --replications 10
 
 Each configuration sweeps the headline scenario into a fresh folder through the same
-``medlead.experiments.sweep.sweep`` a user runs. "runs/s" counts from the first task's
+``medlead.experiments.engine.runner.sweep`` a user runs. "runs/s" counts from the first task's
 submission to the last part written (workers already started and warmed); "wall" adds
 starting and stopping the cluster. The loopback cluster is a ``dask scheduler`` and two
 ``dask worker --nthreads 1`` processes on 127.0.0.1. The load average is printed, since
@@ -62,7 +62,7 @@ def _loopback_cluster(n: int) -> tuple[str, list[subprocess.Popen]]:
 
 def _in_process(sc) -> tuple[float, float]:
     """Runs/s (wall, CPU) of the same runs in this process, in turn, without Dask or store."""
-    from medlead.experiments.sweep import plan, run_batch
+    from medlead.experiments.engine.runner import plan, run_batch
 
     tasks = [(p, r, sc.points[p].params, {}) for p, r in plan(sc, set())]
     t0, c0 = time.perf_counter(), time.process_time()
@@ -75,10 +75,10 @@ def main() -> None:
     """Measure and print a Markdown table (median and range over repeats)."""
     import statistics
 
-    from medlead.experiments.compare import strategy_scenario
-    from medlead.experiments.scenario import load_scenario
-    from medlead.experiments.store import runs_frame
-    from medlead.experiments.sweep import sweep
+    from medlead.experiments.engine.designs import strategy_scenario
+    from medlead.experiments.engine.runner import sweep
+    from medlead.experiments.engine.scenario import load_scenario
+    from medlead.experiments.engine.store import runs_frame
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--replications", type=int, default=None)

@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from medlead.experiments.analysis import effect_table, sensitivity_tables, write_report
-from medlead.experiments.scenario import ScenarioError, load_scenario, parse_scenario
-from medlead.experiments.store import runs_frame
-from medlead.experiments.sweep import sweep
+from medlead.experiments.analysis.report import effect_table, sensitivity_tables, write_report
+from medlead.experiments.engine.runner import sweep
+from medlead.experiments.engine.scenario import ScenarioError, load_scenario, parse_scenario
+from medlead.experiments.engine.store import runs_frame
 
 DATA = Path(__file__).parent / "data"
 

@@ -13,9 +13,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from medlead.experiments import cli, config, runfolder
+from medlead.experiments import cli
+from medlead.experiments.analysis import figures
+from medlead.experiments.analysis.paramdoc import params_document, params_markdown
 from medlead.experiments.cli import app
-from medlead.experiments.paramdoc import params_document, params_markdown
+from medlead.experiments.engine import config, runfolder
 from medlead.model import PRESETS, REPORTERS, SUMMARY_KEYS, Params
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,7 +149,7 @@ def test_a_failure_while_writing_leaves_no_files(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(runfolder, "plot_curves", broken)
+    monkeypatch.setattr(figures, "plot_curves", broken)
     out = tmp_path / "out"
     res = invoke("run", "--weeks", "2", "--out", str(out), "-q")
     assert res.exit_code != 0
@@ -314,7 +316,7 @@ def test_docs_params_md_is_up_to_date():
     current = (DOCS / "params.md").read_text(encoding="utf-8")
     assert current == params_document(), (
         "docs/params.md is out of date; regenerate it with "
-        "`python -m medlead.experiments.paramdoc > docs/params.md`"
+        "`python -m medlead.experiments.analysis.paramdoc > docs/params.md`"
     )
 
 
@@ -337,7 +339,7 @@ def test_docs_data_md_defines_every_column_and_summary_key():
 def test_scenarios_lists_every_scenario_file():
     res = invoke("scenarios")
     assert res.exit_code == 0
-    for path in sorted(cli.scenarios_dir().glob("*.toml")):
+    for path in sorted(cli.scenarios.scenarios_dir().glob("*.toml")):
         assert path.stem in res.stdout
 
 
@@ -345,7 +347,7 @@ def test_scenarios_reads_descriptions_and_survives_bad_files(tmp_path, monkeypat
     (tmp_path / "alpha.toml").write_text('description = "the first one"\n')
     (tmp_path / "beta.toml").write_text("[[arms]]\nstrategy = 'none'\n")
     (tmp_path / "gamma.toml").write_text("description = \n")
-    monkeypatch.setattr(cli, "scenarios_dir", lambda: tmp_path)
+    monkeypatch.setattr(cli.scenarios, "scenarios_dir", lambda: tmp_path)
     res = invoke("scenarios")
     assert res.exit_code == 0
     lines = res.stdout.strip().splitlines()
@@ -355,7 +357,7 @@ def test_scenarios_reads_descriptions_and_survives_bad_files(tmp_path, monkeypat
 
 
 def test_scenarios_with_no_files(tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "scenarios_dir", lambda: tmp_path / "none")
+    monkeypatch.setattr(cli.scenarios, "scenarios_dir", lambda: tmp_path / "none")
     res = invoke("scenarios")
     assert res.exit_code == 0 and "no scenario files" in res.stdout
 
@@ -368,7 +370,7 @@ def _free_port() -> int:
 
 
 def test_workshop_without_the_app_exits_2(monkeypatch):
-    monkeypatch.setattr(cli, "_workshop_available", lambda: False)
+    monkeypatch.setattr(cli.workshop, "_workshop_available", lambda: False)
     res = invoke("workshop", "--port", str(_free_port()))
     assert res.exit_code == 2
     assert "medlead.workshop.app" in res.stderr
@@ -390,8 +392,8 @@ def test_workshop_starts_solara_as_a_subprocess(monkeypatch):
         def wait(self, timeout=None):
             return 0
 
-    monkeypatch.setattr(cli, "_workshop_available", lambda: True)
-    monkeypatch.setattr(cli.subprocess, "Popen", FakeProcess)
+    monkeypatch.setattr(cli.workshop, "_workshop_available", lambda: True)
+    monkeypatch.setattr(cli.workshop.subprocess, "Popen", FakeProcess)
     port = _free_port()
     res = invoke("workshop", "--port", str(port))
     assert res.exit_code == 0, res.output

@@ -4,13 +4,13 @@ import math
 
 import pytest
 
-from medlead.experiments.effects import (
+from medlead.experiments.analysis.effects import (
     compare_paired,
     hedges_g,
     replications_needed,
     vargha_delaney_a,
 )
-from medlead.experiments.stats import mean_ci
+from medlead.experiments.analysis.stats import mean_ci
 
 
 def test_vargha_delaney_by_hand():

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from medlead.experiments import figures
+from medlead.experiments.analysis import figures
 
 
 def _runs():

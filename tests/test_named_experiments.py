@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from medlead.experiments.scenario import load_scenario, named_scenarios
+from medlead.experiments.engine.scenario import load_scenario, named_scenarios
 
 NAMED = (
     "headline",

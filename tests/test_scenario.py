@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from medlead.experiments.scenario import (
+from medlead.experiments.engine.scenario import (
     ScenarioError,
     load_scenario,
     named_scenarios,

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from medlead.experiments import sensitivity as sa
+from medlead.experiments.analysis import sensitivity as sa
+from medlead.experiments.engine import samplers
 from medlead.model import Params
 from medlead.model.params import STRUCTURES
 
@@ -16,8 +17,8 @@ def ishigami(X: np.ndarray) -> np.ndarray:
     return np.sin(X[:, 0]) + 7 * np.sin(X[:, 1]) ** 2 + 0.1 * X[:, 2] ** 4 * np.sin(X[:, 0])
 
 
-def ishigami_problem() -> sa.Problem:
-    return sa.Problem(names=("x1", "x2", "x3"), bounds=((-np.pi, np.pi),) * 3)
+def ishigami_problem() -> samplers.Problem:
+    return samplers.Problem(names=("x1", "x2", "x3"), bounds=((-np.pi, np.pi),) * 3)
 
 
 def test_sobol_recovers_ishigami_indices():
@@ -31,7 +32,7 @@ def test_sobol_recovers_ishigami_indices():
 
 def test_convergence_shrinks_with_n():
     p = ishigami_problem()
-    X = sa.sample(p, "sobol", 1024, seed=2)
+    X = samplers.sample(p, "sobol", 1024, seed=2)
     conv = sa.convergence(p, X, ishigami(X), fractions=(0.25, 0.5, 1.0))
     assert set(conv.n) == {256, 512, 1024}
     assert conv.attrs["max_change"] < 0.1
@@ -44,32 +45,32 @@ def test_morris_ranks_ishigami_factors():
 
 
 def test_problem_from_params_uses_plausible_ranges_and_groups():
-    p = sa.Problem.from_params(
+    p = samplers.Problem.from_params(
         ["conversation_effect", "credibility_mean", "resonance", "internalisation_rate"],
-        groups=sa.DEFAULT_GROUPS,
+        groups=samplers.DEFAULT_GROUPS,
     )
     spec = Params.specs()["internalisation_rate"]
     assert p.bounds[3] == spec.plausible
     assert p.factors == ["persuasion_strength", "internalisation_rate"]
-    X = sa.sample(p, "sobol", 8, seed=0)
+    X = samplers.sample(p, "sobol", 8, seed=0)
     assert X.shape == (8 * (2 + 2), 4)
     params = p.to_params(X[:3])
     assert all(isinstance(x, Params) for x in params)
 
 
 def test_integer_parameters_are_rounded():
-    p = sa.Problem.from_params(["engagement_weeks"])
+    p = samplers.Problem.from_params(["engagement_weeks"])
     (pp,) = p.to_params(np.array([[6.6]]))
     assert pp.engagement_weeks == 7
 
 
 def test_unknown_factor_is_refused():
     with pytest.raises(ValueError, match="no plausible range"):
-        sa.Problem.from_params(["weeks"])
+        samplers.Problem.from_params(["weeks"])
 
 
 def test_default_problem_covers_every_plausible_field():
-    p = sa.Problem.from_params()
+    p = samplers.Problem.from_params()
     expected = [n for n, s in Params.specs().items() if s.plausible is not None and not s.choices]
     assert list(p.names) == expected
     lo, hi = np.array(p.bounds).T
@@ -78,7 +79,7 @@ def test_default_problem_covers_every_plausible_field():
 
 # ------------------------------------------------------------ structural switches
 def test_a_switch_is_a_uniform_mapped_to_its_choices():
-    p = sa.Problem.from_params(["persistence_form", "habit_weight"])
+    p = samplers.Problem.from_params(["persistence_form", "habit_weight"])
     assert p.bounds[0] == (0.0, 1.0)
     assert p.choices == {"persistence_form": ("habit", "support")}
     assert [p.value("persistence_form", u) for u in (0.0, 0.49, 0.5, 0.999, 1.0)] == [
@@ -88,7 +89,7 @@ def test_a_switch_is_a_uniform_mapped_to_its_choices():
         "support",
         "support",
     ]
-    X = sa.sample(p, "sobol", 64, seed=0)
+    X = samplers.sample(p, "sobol", 64, seed=0)
     forms = [p.value("persistence_form", u) for u in X[:, 0]]
     assert 0.4 < forms.count("habit") / len(forms) < 0.6
     params = p.to_params(X[:4])
@@ -97,7 +98,7 @@ def test_a_switch_is_a_uniform_mapped_to_its_choices():
 
 def test_sobol_gives_a_switch_its_share_of_the_variance():
     # y = 3 * [form is the second] + x: the switch explains 9/4 / (9/4 + 1/12) ~ 0.96.
-    p = sa.Problem(
+    p = samplers.Problem(
         names=("form", "x"),
         bounds=((0.0, 1.0), (0.0, 1.0)),
         choices={"form": ("a", "b")},
@@ -115,38 +116,39 @@ def test_sobol_gives_a_switch_its_share_of_the_variance():
 # ------------------------------------------------------------ what is sampled
 def test_uncertain_parameters_are_every_uncertainty_lever_and_switch():
     specs = Params.specs()
-    names = sa.uncertain_parameters()
+    names = samplers.uncertain_parameters()
     for n, s in specs.items():
         sampled = n in names
         eligible = s.role in ("uncertainty", "lever", "structure") and (
             s.plausible is not None or s.choices is not None
         )
-        assert sampled == (eligible and n not in sa.EXCLUDED_FROM_SENSITIVITY), n
+        assert sampled == (eligible and n not in samplers.EXCLUDED_FROM_SENSITIVITY), n
     assert not any(specs[n].role == "setting" for n in names)
     assert set(STRUCTURES) <= set(names)
-    for n in sa.EXCLUDED_FROM_SENSITIVITY:  # the exclusions name real levers
+    for n in samplers.EXCLUDED_FROM_SENSITIVITY:  # the exclusions name real levers
         assert specs[n].role == "lever", n
 
 
 def test_groups_name_sampled_parameters():
     specs = Params.specs()
-    members = [m for g in sa.DEFAULT_GROUPS.values() for m in g]
+    members = [m for g in samplers.DEFAULT_GROUPS.values() for m in g]
     assert len(members) == len(set(members))  # a parameter is in one group at most
     for m in members:
         assert specs[m].plausible is not None, m
-    p = sa.Problem.from_params(sa.uncertain_parameters(), groups=sa.DEFAULT_GROUPS)
+    groups = samplers.DEFAULT_GROUPS
+    p = samplers.Problem.from_params(samplers.uncertain_parameters(), groups=groups)
     assert {"persuasion_strength", "stigma_discount"} <= set(p.factors)
-    assert len(p.factors) == len(p.names) - sum(len(g) - 1 for g in sa.DEFAULT_GROUPS.values())
+    assert len(p.factors) == len(p.names) - sum(len(g) - 1 for g in groups.values())
 
 
 def test_the_sensitivity_scenario_samples_everything_uncertain_within_budget():
-    from medlead.experiments.scenario import load_scenario, sample_problem
+    from medlead.experiments.engine.scenario import load_scenario, sample_problem
 
     sc = load_scenario("sensitivity")
     spec = sc.spec
     assert spec.sample is not None and spec.sample.method == "sobol"
     assert len(set(spec.sample.parameters)) == len(spec.sample.parameters)
-    assert set(spec.sample.parameters) == set(sa.uncertain_parameters())
+    assert set(spec.sample.parameters) == set(samplers.uncertain_parameters())
     assert {"sustained_practising_share", "sustained_faithful_share"} <= set(spec.outcomes)
     problem = sample_problem(spec)
     n_strategies = len(spec.factors["strategy"])

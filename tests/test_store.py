@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from medlead.experiments.scenario import load_scenario, parse_scenario
-from medlead.experiments.store import (
+from medlead.experiments.engine.runner import run_batch
+from medlead.experiments.engine.scenario import load_scenario, parse_scenario
+from medlead.experiments.engine.store import (
     StoreError,
     SweepStore,
     connect,
@@ -19,7 +20,6 @@ from medlead.experiments.store import (
     stored_runs,
     timeseries_frame,
 )
-from medlead.experiments.sweep import run_batch
 from medlead.model import SUMMARY_KEYS
 
 DATA = Path(__file__).parent / "data"
@@ -182,7 +182,7 @@ def test_duckdb_views(tmp_path, tiny):
 
 
 def test_a_run_that_raises_is_recorded_as_failed_and_the_batch_goes_on(monkeypatch, tiny):
-    import medlead.experiments.sweep as sweep_module
+    import medlead.experiments.engine.runner as sweep_module
 
     real = sweep_module.run_one
 

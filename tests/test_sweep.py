@@ -21,9 +21,9 @@ import pytest
 from typer.testing import CliRunner
 
 from medlead.experiments.cli import app
-from medlead.experiments.scenario import load_scenario
-from medlead.experiments.store import read_manifest, runs_frame, stored_runs
-from medlead.experiments.sweep import org_seed, run_one
+from medlead.experiments.engine.runner import org_seed, run_one
+from medlead.experiments.engine.scenario import load_scenario
+from medlead.experiments.engine.store import read_manifest, runs_frame, stored_runs
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny.toml"

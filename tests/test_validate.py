@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from medlead.experiments import validate as v
+from medlead.experiments import validation as v
+from medlead.experiments.analysis.stats import MeanCI, mean_ci
 from medlead.experiments.cli import app
-from medlead.experiments.stats import MeanCI, mean_ci
+from medlead.model import Params
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,7 +91,7 @@ def test_paired_checks_use_common_random_numbers():
     # Large shared noise, small consistent difference: paired test detects it.
     rng = np.random.default_rng(2)
     base = rng.uniform(0, 1, 25)
-    check = v._check("a − b", base + 0.02, base, +1)
+    check = v.paired_check("a − b", base + 0.02, base, +1)
     assert check.status == v.STATUS_HOLDS
     assert check.ci.low > 0 and check.a_value > 0.5
 
@@ -128,12 +129,12 @@ def test_p10_p90_range_and_bootstrap():
 
 def test_region_varies_only_uncertainties_and_presets_keep_their_values():
     names = v.uncertainty_names()
-    specs = v.Params.specs()
+    specs = Params.specs()
     assert names and all(specs[n].role == "uncertainty" for n in names)
     sampled = {"autonomy": 0.55, "threshold_mean": 0.5}
     machine = v.condition_params("mach_mandate", sampled)
     prof = v.condition_params("prof_mandate", sampled)
-    assert machine.autonomy == v.Params.preset("machine").autonomy  # the contrast wins
+    assert machine.autonomy == Params.preset("machine").autonomy  # the contrast wins
     assert prof.autonomy == 0.55 and machine.threshold_mean == prof.threshold_mean == 0.5
     assert v.condition_params("kp_hybrid", {"stigma": 0.7}).stigma == 0.15
 
@@ -160,8 +161,9 @@ def quick_report(tmp_path_factory) -> tuple[Path, str]:
 
 def test_quick_report_has_a_verdict_and_numbers_for_every_pattern(quick_report):
     _, text = quick_report
-    for key, title in v.PATTERNS:
-        section = text.split(f"## {key}. {title}")[1].split("\n## ")[0]
+    for pattern in v.PATTERNS:
+        key = pattern.key
+        section = text.split(f"## {key}. {pattern.title}")[1].split("\n## ")[0]
         assert re.search(r"Verdict: \*\*(holds|fails|mixed)\*\*", section), key
         assert re.search(r"\| -?\d+\.\d{3}|\| [+-]\d+\.\d{3}", section), key  # a number
         assert "Share of the plausible region where it holds:" in section
@@ -193,18 +195,16 @@ def test_committed_report_is_the_full_version():
     text = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
     assert "Quick check" not in text
     assert "Command: `medlead validate" in text
-    for key, _ in v.PATTERNS:
-        assert f"## {key}. " in text
+    for pattern in v.PATTERNS:
+        assert f"## {pattern.key}. " in text
     assert (ROOT / "docs" / "img" / "validation_phase.png").is_file()
 
 
 def test_every_pattern_says_whether_it_could_hold_by_construction():
-    from medlead.experiments.construction import BY_CONSTRUCTION
-    from medlead.experiments.validate import PATTERNS
-
-    assert set(BY_CONSTRUCTION) == {key for key, _ in PATTERNS}
-    for key, text in BY_CONSTRUCTION.items():
-        short = re.split("[.:]", text)[0]
+    assert [p.key for p in v.PATTERNS] == [f"P{i}" for i in range(1, len(v.PATTERNS) + 1)]
+    assert {p.key: p.by_construction for p in v.PATTERNS} == v.BY_CONSTRUCTION
+    for pattern in v.PATTERNS:
+        short = re.split("[.:]", pattern.by_construction)[0]
         assert short in {"No", "Partly", "Largely yes", "In direction, partly"} or short.startswith(
             "Not by construction"
-        ), key
+        ), pattern.key

@@ -15,24 +15,24 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from medlead.experiments.ablations import ABLATION_NAMES, ABLATIONS, BASELINE_ABLATION
-from medlead.experiments.cli import app
-from medlead.experiments.compare import strategy_scenario, variant_scenario
-from medlead.experiments.scenario import (
-    ScenarioError,
-    load_scenario,
-    parse_scenario,
-    parse_structures,
-)
-from medlead.experiments.store import runs_frame
-from medlead.experiments.sweep import sweep
-from medlead.experiments.variants import (
+from medlead.experiments.analysis.variants import (
     VARIANT_OUTCOMES,
     format_variant_table,
     has_variants,
     variant_table,
     write_variant_report,
 )
+from medlead.experiments.cli import app
+from medlead.experiments.engine.ablations import ABLATION_NAMES, ABLATIONS, BASELINE_ABLATION
+from medlead.experiments.engine.designs import strategy_scenario, variant_scenario
+from medlead.experiments.engine.runner import sweep
+from medlead.experiments.engine.scenario import (
+    ScenarioError,
+    load_scenario,
+    parse_scenario,
+    parse_structures,
+)
+from medlead.experiments.engine.store import runs_frame
 from medlead.model import Params
 from medlead.model.params import STRUCTURES
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,10 +17,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from medlead.experiments import figures
-from medlead.experiments.compare import Comparison, comparison, plot_curves_ci
-from medlead.experiments.effects import compare_paired, replications_needed
-from medlead.experiments.scenario import (
+from medlead.experiments.analysis import figures
+from medlead.experiments.analysis.compare import Comparison, comparison, plot_curves_ci
+from medlead.experiments.analysis.effects import compare_paired, replications_needed
+from medlead.experiments.analysis.sensitivity import analyse, convergence
+from medlead.experiments.engine.scenario import (
     PRESET_FACTOR,
     PSEUDO_FACTORS,
     Scenario,
@@ -27,8 +29,7 @@ from medlead.experiments.scenario import (
     sample_matrix,
     sample_problem,
 )
-from medlead.experiments.sensitivity import analyse, convergence
-from medlead.experiments.store import read_manifest, runs_frame
+from medlead.experiments.engine.store import read_manifest, runs_frame, write_text_atomic
 
 __all__ = [
     "effect_table",
@@ -174,6 +175,29 @@ def _numeric(scenario: Scenario, f: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class _Folder:
+    """What every section of a sweep folder's report reads."""
+
+    root: Path
+    dest: Path
+    img: Path
+    scenario: Scenario
+    cmp: Comparison
+    ok: pd.DataFrame
+    grid: list[str]
+    show_means: bool
+
+    @property
+    def main(self) -> str:
+        """The outcome the figures show: the scenario's first."""
+        return self.cmp.outcomes[0]
+
+    def rel(self, path: Path) -> str:
+        """``path`` relative to the report, as Markdown links it."""
+        return Path(path).relative_to(self.dest.parent).as_posix()
+
+
 def write_report(root: str | Path, *, out: str | Path | None = None) -> Path:
     """Write ``report.md`` (and its figures) for a sweep folder; return the report's path.
 
@@ -181,24 +205,47 @@ def write_report(root: str | Path, *, out: str | Path | None = None) -> Path:
     paired effects against the baseline (difference with CI, Vargha–Delaney A, Hedges'
     g), how many replications would give ±0.02 intervals, curves with CI bands, a phase
     diagram when two numeric factors form a grid, the distribution of outcomes across
-    generated Trusts, and sensitivity indices when the design was sampled.
+    generated Trusts, and sensitivity indices when the design was sampled. Each section
+    is one function below, which returns its lines (none when it does not apply).
     """
     root = Path(root)
     dest = Path(out) if out is not None else root / "report.md"
     img = dest.parent / "figures"
     img.mkdir(parents=True, exist_ok=True)
-    manifest = read_manifest(root)
     scenario = load_folder_scenario(root)
-    cmp = comparison(root)
     runs = runs_frame(root)
-    ok = runs[runs["status"] == "ok"]
-    rel = lambda p: Path(p).relative_to(dest.parent).as_posix()  # noqa: E731
+    folder = _Folder(
+        root=root,
+        dest=dest,
+        img=img,
+        scenario=scenario,
+        cmp=comparison(root),
+        ok=runs[runs["status"] == "ok"],
+        grid=grid_factors(scenario),
+        show_means=scenario.spec.sample is None and len(scenario.points) <= 40,
+    )
+    lines = _header(folder, read_manifest(root))
+    for section in (
+        _means_section,
+        _effects_section,
+        _replications_section,
+        _curves_section,
+        _phase_section,
+        _distribution_section,
+        _sensitivity_section,
+    ):
+        lines += section(folder)
+    return write_text_atomic(dest, "\n".join(lines).rstrip() + "\n")
+
+
+def _header(f: _Folder, manifest: dict) -> list[str]:
+    scenario, cmp = f.scenario, f.cmp
     preset_text = (
         "varied (a factor)"
         if PRESET_FACTOR in scenario.spec.factors
         else f"`{scenario.spec.preset}`"
     )
-    lines = [
+    return [
         f"# {scenario.name}",
         "",
         scenario.spec.description or "",
@@ -209,95 +256,116 @@ def write_report(root: str | Path, *, out: str | Path | None = None) -> Path:
         f"- runs: {cmp.ok} ok, {cmp.failed} failed; model version "
         f"{manifest.get('model_version', '?')}",
         f"- report written {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} by "
-        f"`medlead report {root}`",
+        f"`medlead report {f.root}`",
         "",
     ]
-    grid = grid_factors(scenario)
-    show_means = scenario.spec.sample is None and len(scenario.points) <= 40
-    if show_means:
-        lines += [
-            "## Outcomes: mean [95% CI] over replications",
-            "",
-            _md_table(_means_wide(cmp)),
-            "",
-        ]
-    if "strategy" in grid and cmp.baseline is not None and scenario.spec.sample is None:
-        eff = effect_table(ok, scenario, cmp.outcomes[:3], cmp.baseline)
-        if len(eff):
+
+
+def _means_section(f: _Folder) -> list[str]:
+    if not f.show_means:
+        return []
+    return ["## Outcomes: mean [95% CI] over replications", "", _md_table(_means_wide(f.cmp)), ""]
+
+
+def _effects_section(f: _Folder) -> list[str]:
+    cmp = f.cmp
+    if "strategy" not in f.grid or cmp.baseline is None or f.scenario.spec.sample is not None:
+        return []
+    eff = effect_table(f.ok, f.scenario, cmp.outcomes[:3], cmp.baseline)
+    if not len(eff):
+        return []
+    return [
+        f"## Paired effects against `{cmp.baseline}` (same replications)",
+        "",
+        "Difference of means with 95% CI; Vargha–Delaney A (0.5 = no difference; "
+        "0.71 = large); Hedges' g.",
+        "",
+        _md_table(eff.drop(columns=["against"])),
+        "",
+    ]
+
+
+def _replications_section(f: _Folder) -> list[str]:
+    """CI half-width now, and how many replications would give ±0.02."""
+    ok = f.ok
+    if not len(ok) or not f.show_means:
+        return []
+    rows = []
+    for o in [o for o in f.cmp.outcomes if o.endswith("_share")][:3]:
+        sd = ok.groupby("point")[o].std().max()
+        if np.isfinite(sd):
+            n = len(ok) // max(1, ok["point"].nunique())
+            rows.append(
+                {
+                    "outcome": o,
+                    "largest sd over points": sd,
+                    "replications per point": n,
+                    "replications for ±0.02": replications_needed(float(sd), 0.02),
+                }
+            )
+    if not rows:
+        return []
+    return ["## Are there enough replications?", "", _md_table(pd.DataFrame(rows)), ""]
+
+
+def _curves_section(f: _Folder) -> list[str]:
+    curves = plot_curves_ci(f.root, f.img / "curves.png")
+    if curves is None:
+        return []
+    return ["## Curves", "", f"![curves]({f.rel(curves)})", ""]
+
+
+def _phase_section(f: _Folder) -> list[str]:
+    numeric = [g for g in f.grid if _numeric(f.scenario, g)]
+    if len(numeric) < 2:
+        return []
+    x, y = numeric[:2]
+    panel = next((g for g in f.grid if g not in (x, y)), None)
+    fig = figures.phase_diagram(f.ok, x, y, f.main, panel=panel, title=f"{f.main} (mean)")
+    png, _ = figures.save(fig, f.img / "phase")
+    return [f"## Phase diagram: {x} × {y}", "", f"![phase]({f.rel(png)})", ""]
+
+
+def _distribution_section(f: _Folder) -> list[str]:
+    if f.scenario.replications < 10 or not f.grid or len(f.scenario.points) > 12:
+        return []
+    by, main = f.grid[0], f.main
+    fig = figures.distribution(f.ok, by, main, title=f"{main} across generated Trusts")
+    png, _ = figures.save(fig, f.img / "distribution")
+    spread = f.ok.groupby(by)[main].quantile([0.1, 0.9]).unstack()
+    spread.columns = ["p10", "p90"]
+    return [
+        "## Variation across generated Trusts",
+        "",
+        f"Each dot is one replication: a different generated Trust (org_seed) under "
+        f"the same policy. 10th–90th percentile of `{main}`:",
+        "",
+        _md_table(spread.reset_index()),
+        "",
+        f"![distribution]({f.rel(png)})",
+        "",
+    ]
+
+
+def _sensitivity_section(f: _Folder) -> list[str]:
+    if f.scenario.spec.sample is None:
+        return []
+    main = f.main
+    lines = ["## Sensitivity", ""]
+    for label, df in sensitivity_tables(f.root, main).items():
+        lines += [f"### {label}", "", _md_table(df), ""]
+        if "ST" in df or "mu_star" in df:
+            safe = "".join(c if c.isalnum() else "_" for c in label)
+            png, _ = figures.save(
+                figures.sensitivity_bars(df, title=f"{main}: {label}"),
+                f.img / f"sensitivity_{safe}",
+            )
+            lines += [f"![sensitivity]({f.rel(png)})", ""]
+        conv = df.attrs.get("convergence")
+        if conv is not None:
             lines += [
-                f"## Paired effects against `{cmp.baseline}` (same replications)",
-                "",
-                "Difference of means with 95% CI; Vargha–Delaney A (0.5 = no difference; "
-                "0.71 = large); Hedges' g.",
-                "",
-                _md_table(eff.drop(columns=["against"])),
+                f"Convergence: largest change of ST between the last two sample sizes "
+                f"= {conv.attrs['max_change']:.3f}.",
                 "",
             ]
-    # Replications: CI half-width now, and how many replications give ±0.02.
-    if len(ok) and show_means:
-        rows = []
-        for o in [o for o in cmp.outcomes if o.endswith("_share")][:3]:
-            sd = ok.groupby("point")[o].std().max()
-            if np.isfinite(sd):
-                n = len(ok) // max(1, ok["point"].nunique())
-                rows.append(
-                    {
-                        "outcome": o,
-                        "largest sd over points": sd,
-                        "replications per point": n,
-                        "replications for ±0.02": replications_needed(float(sd), 0.02),
-                    }
-                )
-        if rows:
-            lines += ["## Are there enough replications?", "", _md_table(pd.DataFrame(rows)), ""]
-    curves = plot_curves_ci(root, img / "curves.png")
-    if curves is not None:
-        lines += ["## Curves", "", f"![curves]({rel(curves)})", ""]
-    numeric = [f for f in grid if _numeric(scenario, f)]
-    main = cmp.outcomes[0]
-    if len(numeric) >= 2:
-        x, y = numeric[:2]
-        panel = next((f for f in grid if f not in (x, y)), None)
-        fig = figures.phase_diagram(ok, x, y, main, panel=panel, title=f"{main} (mean)")
-        png, _ = figures.save(fig, img / "phase")
-        lines += [f"## Phase diagram: {x} × {y}", "", f"![phase]({rel(png)})", ""]
-    if scenario.replications >= 10 and grid and len(scenario.points) <= 12:
-        by = grid[0]
-        fig = figures.distribution(ok, by, main, title=f"{main} across generated Trusts")
-        png, _ = figures.save(fig, img / "distribution")
-        spread = ok.groupby(by)[main].quantile([0.1, 0.9]).unstack()
-        spread.columns = ["p10", "p90"]
-        lines += [
-            "## Variation across generated Trusts",
-            "",
-            f"Each dot is one replication: a different generated Trust (org_seed) under "
-            f"the same policy. 10th–90th percentile of `{main}`:",
-            "",
-            _md_table(spread.reset_index()),
-            "",
-            f"![distribution]({rel(png)})",
-            "",
-        ]
-    if scenario.spec.sample is not None:
-        lines += ["## Sensitivity", ""]
-        for label, df in sensitivity_tables(root, main).items():
-            lines += [f"### {label}", "", _md_table(df), ""]
-            if "ST" in df or "mu_star" in df:
-                safe = "".join(c if c.isalnum() else "_" for c in label)
-                png, _ = figures.save(
-                    figures.sensitivity_bars(df, title=f"{main}: {label}"),
-                    img / f"sensitivity_{safe}",
-                )
-                lines += [f"![sensitivity]({rel(png)})", ""]
-            conv = df.attrs.get("convergence")
-            if conv is not None:
-                lines += [
-                    f"Convergence: largest change of ST between the last two sample sizes "
-                    f"= {conv.attrs['max_change']:.3f}.",
-                    "",
-                ]
-    text = "\n".join(lines).rstrip() + "\n"
-    tmp = dest.with_name(dest.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(dest)
-    return dest
+    return lines

@@ -1,6 +1,6 @@
 """Effect sizes and replication counts for comparing strategies.
 
-Means and Student-t intervals live in :mod:`medlead.experiments.stats`; this module adds
+Means and Student-t intervals live in :mod:`medlead.experiments.analysis.stats`; this module adds
 what a comparison needs beyond them: paired differences under common random numbers,
 the Vargha–Delaney A measure of stochastic superiority, Hedges' g, and how many
 replications give a confidence interval of a wanted width.
@@ -16,7 +16,7 @@ import numpy as np
 from scipy.stats import norm
 from scipy.stats import t as student_t
 
-from medlead.experiments.stats import MeanCI, mean_ci
+from medlead.experiments.analysis.stats import MeanCI, mean_ci
 
 __all__ = [
     "Effect",

@@ -4,7 +4,7 @@ The table gives, for each design point (e.g. each strategy), the mean of each ou
 over replications with its 95% confidence interval; then the *paired* differences from
 the baseline strategy on the same replications (common random numbers: same hospital,
 same draws as far as the mechanisms allow). Aggregation runs in DuckDB over the store's
-Parquet parts; intervals are Student-t (:mod:`medlead.experiments.stats`).
+Parquet parts; intervals are Student-t (:mod:`medlead.experiments.analysis.stats`).
 """
 
 from __future__ import annotations
@@ -16,17 +16,15 @@ from typing import Any
 
 import pandas as pd
 
-from medlead.experiments.scenario import Scenario, parse_scenario
-from medlead.experiments.stats import MeanCI, t_halfwidth
-from medlead.experiments.store import connect, read_manifest, write_csv_atomic
+from medlead.experiments.analysis.stats import MeanCI, t_halfwidth
+from medlead.experiments.engine.scenario import Scenario, parse_scenario
+from medlead.experiments.engine.store import connect, read_manifest, write_csv_atomic
 
 __all__ = [
     "Comparison",
     "comparison",
     "format_comparison",
     "plot_curves_ci",
-    "strategy_scenario",
-    "variant_scenario",
     "write_tables",
 ]
 
@@ -192,7 +190,7 @@ def format_comparison(cmp: Comparison) -> str:
 
 def write_tables(root: str | Path, cmp: Comparison, *, out: str | Path | None = None) -> list[Path]:
     """Export ``runs.csv`` (every run, no timing), ``table.csv`` and ``paired.csv``."""
-    from medlead.experiments.store import runs_frame
+    from medlead.experiments.engine.store import runs_frame
 
     dest = Path(out) if out is not None else Path(root)
     dest.mkdir(parents=True, exist_ok=True)
@@ -218,7 +216,7 @@ def plot_curves_ci(root: str | Path, path: str | Path | None = None) -> Path | N
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from medlead.experiments.runfolder import OKABE_ITO
+    from medlead.experiments.analysis.figures import OKABE_ITO
 
     manifest = read_manifest(root)
     scenario = parse_scenario(manifest["scenario"]["text"], name=manifest["scenario"]["name"])
@@ -291,50 +289,3 @@ def plot_curves_ci(root: str | Path, path: str | Path | None = None) -> Path | N
     fig.savefig(tmp, format="png")
     tmp.replace(dest)
     return dest
-
-
-def strategy_scenario(scenario: Scenario, *, replications: int | None = None) -> Scenario:
-    """``scenario`` with every strategy as a factor (if it has none) and ``replications``.
-
-    ``medlead compare`` runs this: the strategies on the same replications (common
-    random numbers), whatever else the scenario fixes or varies.
-    """
-    from medlead.experiments.scenario import resolve_scenario
-    from medlead.model import STRATEGIES
-
-    spec = scenario.spec
-    update: dict[str, Any] = {}
-    if replications is not None and replications != spec.replications:
-        update["replications"] = replications
-    if "strategy" not in spec.factors:
-        update["factors"] = {"strategy": list(STRATEGIES), **spec.factors}
-        update["params"] = {k: v for k, v in spec.params.items() if k != "strategy"}
-    if not update:
-        return scenario
-    new = spec.model_copy(update=update)
-    changed = resolve_scenario(new, name=scenario.name, source=scenario.source)
-    return changed
-
-
-def variant_scenario(
-    scenario: Scenario, *, structures: str | None = None, ablations: bool = False
-) -> Scenario:
-    """``scenario`` with the structural switches and/or the ablations crossed as factors.
-
-    ``structures`` replaces the file's ``structures`` key (``all``, or comma-separated
-    ``NAME`` / ``NAME=VALUE|VALUE`` items, see
-    :func:`~medlead.experiments.scenario.parse_structures`); ``ablations`` sets
-    ``ablations = "all"``. ``medlead compare --structures/--ablations`` runs this before
-    :func:`strategy_scenario`; without either, ``scenario`` is returned unchanged.
-    """
-    from medlead.experiments.scenario import resolve_scenario
-
-    if structures is None and not ablations:
-        return scenario
-    update: dict[str, Any] = {}
-    if structures is not None:
-        update["structures"] = structures
-    if ablations:
-        update["ablations"] = "all"
-    new = scenario.source_spec.model_copy(update=update)
-    return resolve_scenario(new, name=scenario.name, source=scenario.source)

@@ -20,6 +20,10 @@ when the folder is next opened. Resume therefore never loses or duplicates a run
 A folder is refused when it was made by a different scenario (content hash) or a
 different model version (the medlead version plus a hash of the model's source), or when
 another sweep holds its lock. All checks happen before anything is written.
+
+Why one long module: the folder's layout, its manifest, its lock and its read API are
+one format, written and read by the same rules (a reader that disagrees with the writer
+on what counts as stored would lose or repeat runs).
 """
 
 from __future__ import annotations
@@ -39,13 +43,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from medlead.experiments.runfolder import (
+from medlead.experiments.engine.runfolder import (
     environment_info,
     git_commit,
     package_version,
     utc_now,
 )
-from medlead.experiments.scenario import PSEUDO_FACTORS, SEED_SCHEME, Scenario
+from medlead.experiments.engine.scenario import PSEUDO_FACTORS, SEED_SCHEME, Scenario
 from medlead.model import SUMMARY_KEYS, ParamError, Params
 
 __all__ = [
@@ -458,7 +462,7 @@ def connect(root: str | Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     runs_glob = str(root / "runs" / "*.parquet")
     ts_glob = str(root / "timeseries" / "*.parquet")
-    from medlead.experiments.scenario import parse_scenario
+    from medlead.experiments.engine.scenario import parse_scenario
 
     scenario = parse_scenario(manifest["scenario"]["text"], name=manifest["scenario"]["name"])
     if any((root / "runs").glob("*.parquet")):

@@ -20,9 +20,13 @@ Two keys are shorthand for factors, expanded before anything else is checked:
 ``structures`` crosses the structural switches (``Params`` fields of role ``structure``,
 e.g. ``structures = "all"`` for every combination of every switch) and ``ablations``
 adds the ``ablation`` factor (``ablations = "all"``: every entry of
-:data:`medlead.experiments.ablations.ABLATIONS`). Both come first in the factor order
+:data:`medlead.experiments.engine.ablations.ABLATIONS`). Both come first in the factor order
 (they vary slowest), so a scenario's own factors, e.g. the strategy, vary within each
 variant on the same replications.
+
+Why one long module: the schema, its checks and the expansion into points read the same
+fields, and every problem must be collected in one pass; split, each half would have to
+know the other's field names.
 """
 
 from __future__ import annotations
@@ -39,8 +43,8 @@ import numpy as np
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from medlead.experiments.ablations import ABLATION_NAMES, ablation
-from medlead.experiments.sensitivity import DEFAULT_GROUPS, Problem, sample
+from medlead.experiments.engine.ablations import ABLATION_NAMES, ablation
+from medlead.experiments.engine.samplers import DEFAULT_GROUPS, Problem, sample
 from medlead.model import REPORTERS, SUMMARY_KEYS, ParamError, Params
 from medlead.model.params import PRESETS, STRUCTURES, unknown_name_message
 
@@ -66,7 +70,8 @@ __all__ = [
     "sample_problem",
 ]
 
-SCENARIO_DIR = Path(__file__).parent / "scenarios"
+SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
+"""The named experiments: ``experiments/scenarios/*.toml`` (package data)."""
 """Where the named experiments' scenario files live (shipped with the package)."""
 
 SEED_SCHEME = "SeedSequence(seed, spawn_key=(rep,)) passed as rng to HospitalModel"
@@ -120,7 +125,7 @@ class SampleSpec(BaseModel):
     group_products: bool = Field(
         True,
         description="analyse parameters identifiable only as a product as one group each "
-        "(sensitivity.DEFAULT_GROUPS: conversation_effect x credibility_mean x resonance; "
+        "(samplers.DEFAULT_GROUPS: conversation_effect x credibility_mean x resonance; "
         "stigma x leader_identification x time_identification)",
     )
 
@@ -378,9 +383,37 @@ def _expand(spec: ScenarioFile) -> tuple[ScenarioFile, list[str]]:
 def resolve_scenario(
     spec: ScenarioFile, *, text: str | None = None, name: str = "scenario", source: str = "<text>"
 ) -> Scenario:
-    """Check every value through ``Params`` and expand the design into points."""
+    """Check every value through ``Params`` and expand the design into points.
+
+    Every problem is collected before any is raised, so a user sees them all at once:
+    first the file's keys (:func:`_key_problems`), then each value through ``Params``
+    (:func:`_value_problems`), then every point of the design (:func:`_points`).
+    """
     file_spec = spec
     spec, problems = _expand(spec)
+    problems += _key_problems(spec)
+    base_values = _base_values(spec)
+    problems += _value_problems(spec, base_values)
+    if problems:
+        raise ScenarioError([f"{source}: {m}" for m in dict.fromkeys(problems)])
+    points, problems = _points(spec, base_values)
+    if problems:
+        raise ScenarioError([f"{source}: {m}" for m in problems])
+    if text is None:
+        text = tomli_w.dumps(file_spec.model_dump(exclude_none=True))
+    return Scenario(
+        spec=spec,
+        name=spec.name or name,
+        text=text,
+        points=tuple(points),
+        source=source,
+        file_spec=file_spec if file_spec is not spec else None,
+    )
+
+
+def _key_problems(spec: ScenarioFile) -> list[str]:
+    """Unknown, repeated or contradictory names in the (expanded) scenario file."""
+    problems: list[str] = []
     names = Params.names()
     if spec.preset not in PRESETS:
         problems.append(unknown_name_message(spec.preset, list(PRESETS), what="preset"))
@@ -442,10 +475,22 @@ def resolve_scenario(
         strategies = spec.factors.get("strategy") or [spec.params.get("strategy")]
         if spec.baseline not in strategies:
             problems.append(f"baseline {spec.baseline!r} is not among the strategies run")
+    return problems
+
+
+def _base_values(spec: ScenarioFile) -> dict[str, Any]:
+    """The values every point shares: ``[params]`` and the top-level week keys."""
     base_values = dict(spec.params)
     for key in ("weeks", "withdrawal_week"):
         if getattr(spec, key) is not None:
             base_values[key] = getattr(spec, key)
+    return base_values
+
+
+def _value_problems(spec: ScenarioFile, base_values: dict[str, Any]) -> list[str]:
+    """Shared values and each factor value checked through ``Params``, each once."""
+    problems: list[str] = []
+    names = Params.names()
     base = None
     if spec.preset in PRESETS:
         try:
@@ -463,8 +508,12 @@ def resolve_scenario(
                     Params.from_mapping({key: v}, base=base)
                 except ParamError as exc:
                     problems.extend(f"[factors] {m}" for m in exc.problems)
-    if problems:
-        raise ScenarioError([f"{source}: {m}" for m in dict.fromkeys(problems)])
+    return problems
+
+
+def _points(spec: ScenarioFile, base_values: dict[str, Any]) -> tuple[list[DesignPoint], list[str]]:
+    """Every point of the design with its ``Params``, and the problems of those that fail."""
+    problems: list[str] = []
     points: list[DesignPoint] = []
     bases: dict[str, Params | None] = {}  # base values over each preset, validated once
     design = _design(spec)
@@ -493,18 +542,7 @@ def resolve_scenario(
             problems.extend(f"point {i} ({where}): {m}" for m in exc.problems)
             continue
         points.append(DesignPoint(index=i, factors=dict(combo), params=params))
-    if problems:
-        raise ScenarioError([f"{source}: {m}" for m in problems])
-    if text is None:
-        text = tomli_w.dumps(file_spec.model_dump(exclude_none=True))
-    return Scenario(
-        spec=spec,
-        name=spec.name or name,
-        text=text,
-        points=tuple(points),
-        source=source,
-        file_spec=file_spec if file_spec is not spec else None,
-    )
+    return points, problems
 
 
 def sample_problem(spec: ScenarioFile) -> Problem:

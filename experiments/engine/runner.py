@@ -12,7 +12,11 @@ replication ``r`` is seeded with ``SeedSequence(seed, spawn_key=(r,))`` whatever
 or worker runs it (common random numbers across points). Only this client process writes
 the store, one part per finished task; a rerun on the same folder skips stored runs.
 
-Run as ``medlead sweep SCENARIO --out DIR`` (or ``python -m medlead.experiments.sweep``).
+Run as ``medlead sweep SCENARIO --out DIR``, or :func:`sweep` from Python.
+
+Why one long module: planning, batching, submitting and collecting share the store and
+the client, and the invariant above (results independent of workers, batching and
+order) is easiest to check when they sit together.
 """
 
 from __future__ import annotations
@@ -31,13 +35,13 @@ from typing import Any
 
 import numpy as np
 
-from medlead.experiments.scenario import (
+from medlead.experiments.engine.progress import progress_bar
+from medlead.experiments.engine.scenario import (
     PSEUDO_FACTORS,
     Scenario,
-    ScenarioError,
     load_scenario,
 )
-from medlead.experiments.store import (
+from medlead.experiments.engine.store import (
     StoreError,
     SweepStore,
     model_version,
@@ -166,7 +170,7 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _now() -> str:
-    from medlead.experiments.runfolder import utc_now
+    from medlead.experiments.engine.runfolder import utc_now
 
     return utc_now()
 
@@ -244,7 +248,7 @@ def _start_client(workers: int | None, scheduler: str | None) -> tuple[Any, Any,
 
 def _worker_model_version() -> str:
     """Runs on each worker: importing the model here also warms the worker up."""
-    from medlead.experiments.store import model_version as version
+    from medlead.experiments.engine.store import model_version as version
 
     return version()
 
@@ -261,41 +265,6 @@ def _check_workers(client) -> None:
                 "must run the same medlead code"
             ]
         )
-
-
-def _progress(total: int, done: int, enabled: bool):
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-    from rich.text import Text
-
-    class RateColumn(ProgressColumn):
-        def render(self, task):  # noqa: D102
-            speed = task.finished_speed or task.speed
-            return Text(f"{speed:.1f} runs/s" if speed else "- runs/s")
-
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("runs"),
-        RateColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=not enabled,
-        transient=False,
-    )
-    task = progress.add_task("sweep", total=total, completed=done)
-    return progress, task
 
 
 # ------------------------------------------------------------------------- sweep
@@ -371,7 +340,7 @@ def sweep(
         t_start = time.perf_counter()
         if todo:
             size = runs_per_task_ or runs_per_task(scenario, len(todo), n_workers)
-            bar, task = _progress(scenario.n_runs, skipped, progress)
+            bar, task = progress_bar(scenario.n_runs, skipped, progress)
             with bar:
                 futures = _submit(client, scenario, todo, size)
                 ran, failed = _collect(futures, store, bar, task)
@@ -466,47 +435,3 @@ def _collect(futures: dict, store: SweepStore, bar, task) -> tuple[int, int]:
         failed += sum(r["status"] != "ok" for r in payload["rows"])
         bar.update(task, advance=n)
     return ran, failed
-
-
-# ------------------------------------------------------------------------- __main__
-def main(argv: list[str] | None = None) -> int:
-    """A minimal command line (``medlead sweep`` is the usual entry point)."""
-    import argparse
-
-    ap = argparse.ArgumentParser(prog="python -m medlead.experiments.sweep")
-    ap.add_argument("scenario")
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--workers", type=int)
-    ap.add_argument("--scheduler")
-    ap.add_argument("--runs-per-task", type=int)
-    ap.add_argument("--retry-failed", action="store_true")
-    ap.add_argument("--fresh", action="store_true")
-    ap.add_argument("--replace-stale", action="store_true")
-    ap.add_argument("--no-progress", action="store_true")
-    args = ap.parse_args(argv)
-    try:
-        res = sweep(
-            args.scenario,
-            args.out,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            runs_per_task_=args.runs_per_task,
-            retry_failed=args.retry_failed,
-            fresh=args.fresh,
-            replace_stale=args.replace_stale,
-            progress=not args.no_progress,
-            command=["python", "-m", "medlead.experiments.sweep", *(argv or sys.argv[1:])],
-        )
-    except (ScenarioError, StoreError, SweepError, ParamError) as exc:
-        for line in exc.problems:
-            print(f"error: {line}", file=sys.stderr)
-        return 2
-    print(
-        f"{res.ran} runs in {res.seconds:.1f} s ({res.rate:.2f} runs/s), {res.skipped} already "
-        f"stored, {res.failed} failed; {res.cluster}; results in {res.root}"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -27,8 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from medlead.experiments.config import ConfigError, RunConfig, params_toml
-from medlead.model.params import Params
+from medlead.experiments.engine.config import ConfigError, RunConfig, params_toml
 
 __all__ = [
     "RUN_FILES",
@@ -37,7 +36,6 @@ __all__ = [
     "environment_info",
     "git_commit",
     "package_version",
-    "plot_curves",
     "utc_now",
     "write_run_folder",
 ]
@@ -51,18 +49,6 @@ RUN_FILES: tuple[str, ...] = (
     "curves.png",
 )
 """The files of a run folder, in the order they are written."""
-
-# Okabe & Ito (2008) colour-blind-safe palette.
-OKABE_ITO = {
-    "blue": "#0072B2",
-    "orange": "#E69F00",
-    "green": "#009E73",
-    "vermillion": "#D55E00",
-    "sky": "#56B4E9",
-    "purple": "#CC79A7",
-    "yellow": "#F0E442",
-    "black": "#000000",
-}
 
 
 class RunFolder:
@@ -213,74 +199,6 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-# ----------------------------------------------------------------------------- plot
-def plot_curves(
-    df: pd.DataFrame, params: Params, path: str | Path, *, title: str | None = None
-) -> None:
-    """Draw committed, compliant, practising and microsystems improved over time.
-
-    Compliance and commitment differ by line style and marker shape as well as colour
-    (Okabe-Ito palette), so the figure reads in greyscale and for colour-blind viewers.
-    The intervention period is shaded and the withdrawal week marked.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(8.5, 4.8), dpi=150, layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    weeks = df["week"].to_numpy()
-    last = int(weeks[-1]) if len(weeks) else 0
-    every = max(1, len(weeks) // 12)
-    series = (
-        ("committed_share", "committed (commitment)", OKABE_ITO["blue"], "-", "o"),
-        ("compliant_share", "compliant (compliance)", OKABE_ITO["orange"], "--", "^"),
-        ("practising_share", "practising", OKABE_ITO["green"], "-.", "s"),
-        ("microsystems_improved_share", "microsystems improved", OKABE_ITO["vermillion"], ":", "D"),
-    )
-    for col, label, colour, style, marker in series:
-        ax.plot(
-            weeks,
-            df[col].to_numpy(dtype=float),
-            color=colour,
-            linestyle=style,
-            linewidth=2.0,
-            marker=marker,
-            markevery=every,
-            markersize=5,
-            markerfacecolor="white" if col == "compliant_share" else colour,
-            label=label,
-        )
-    if params.strategy != "none" and params.intervention_start < last:
-        end = min(params.withdrawal_week, last)
-        ax.axvspan(
-            params.intervention_start,
-            end,
-            color="0.85",
-            alpha=0.6,
-            zorder=0,
-            label=f"intervention ({params.strategy})",
-        )
-        if params.withdrawal_week <= last:
-            ax.axvline(params.withdrawal_week, color="black", linewidth=1.2, linestyle=(0, (1, 1)))
-            ax.annotate(
-                f"withdrawal (week {params.withdrawal_week})",
-                xy=(params.withdrawal_week, 1.0),
-                xytext=(4, -4),
-                textcoords="offset points",
-                va="top",
-                fontsize=8,
-            )
-    ax.set_xlim(0, max(last, 1))
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("week")
-    ax.set_ylabel("share (staff: clinical; improved: microsystems)")
-    ax.grid(True, color="0.9")
-    ax.set_title(title or f"strategy {params.strategy}", fontsize=10)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    fig.savefig(path, format="png")
-
-
 # ----------------------------------------------------------------------- the folder
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
@@ -305,6 +223,7 @@ def write_run_folder(
     command: list[str],
     started: str,
     run_seconds: float,
+    plot_curves: Callable[..., None],
 ) -> Path:
     """Write every file of a run folder into ``folder`` and move them into place.
 
@@ -318,6 +237,10 @@ def write_run_folder(
         command: the command line as a list of words.
         started: UTC start time (ISO 8601).
         run_seconds: wall time of the simulation itself.
+        plot_curves: draws ``curves.png``, called as ``plot_curves(timeseries, params,
+            path, title=...)`` (the command line passes
+            :func:`medlead.experiments.analysis.figures.plot_curves`; the engine draws
+            no figures of its own).
     """
     params = config.params
     version = package_version()

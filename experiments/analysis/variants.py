@@ -3,7 +3,7 @@
 A *variant* is one combination of the factors other than the strategy: under
 ``structures = "all"`` each combination of the structural switches (``Params`` fields
 of role ``structure``), under ``ablations = "all"`` each ablation
-(:mod:`medlead.experiments.ablations`). Every variant runs every strategy on the same
+(:mod:`medlead.experiments.engine.ablations`). Every variant runs every strategy on the same
 replications (common random numbers), so within a variant the strategies are compared
 pairwise, replication by replication, as in the headline.
 
@@ -14,6 +14,9 @@ many variants one beats the other (mean paired difference above 0) and in how ma
 paired CI lies above 0, which says plainly which conclusions hold in every variant.
 :func:`write_variant_report` writes it as CSV and Markdown; ``medlead compare
 --structures`` / ``--ablations`` print it (``docs/experiments.md``).
+
+Why one long module: the table and its three renderings (terminal, CSV, Markdown) share
+the same rows and conclusions; most of its length is formatting.
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ from typing import Any
 
 import pandas as pd
 
-from medlead.experiments.ablations import BASELINE_ABLATION, ablation
-from medlead.experiments.scenario import ABLATION_FACTOR, Scenario, parse_scenario
-from medlead.experiments.stats import MeanCI, mean_ci
-from medlead.experiments.store import (
+from medlead.experiments.analysis.stats import MeanCI, mean_ci
+from medlead.experiments.engine.ablations import BASELINE_ABLATION, ablation
+from medlead.experiments.engine.scenario import ABLATION_FACTOR, Scenario, parse_scenario
+from medlead.experiments.engine.store import (
     read_manifest,
     runs_frame,
     write_csv_atomic,

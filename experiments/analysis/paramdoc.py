@@ -3,7 +3,7 @@
 ``medlead params`` shows it; ``docs/params.md`` is :func:`params_document` written out
 (a test keeps the two in step). Regenerate the file from the repository root with::
 
-    python -m medlead.experiments.paramdoc > docs/params.md
+    python -m medlead.experiments.analysis.paramdoc > docs/params.md
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ __all__ = [
     "presets_markdown",
 ]
 
-REGENERATE = "python -m medlead.experiments.paramdoc > docs/params.md"
+REGENERATE = "python -m medlead.experiments.analysis.paramdoc > docs/params.md"
 """The command that regenerates ``docs/params.md``."""
 
 COLUMNS: tuple[str, ...] = (
@@ -178,7 +178,7 @@ def params_document() -> str:
     n_key = sum(s.key for s in Params.specs().values())
     return f"""# Parameters
 
-<!-- Generated from medlead.model.params by medlead.experiments.paramdoc; do not edit.
+<!-- Generated from medlead.model.params by medlead.experiments.analysis.paramdoc; do not edit.
      Regenerate from the repository root with:
      {REGENERATE}
      (tests/test_cli.py fails when this file is out of date.) -->

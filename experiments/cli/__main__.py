@@ -1,0 +1,5 @@
+"""``python -m medlead.experiments.cli``: the ``medlead`` command without the console script."""
+
+from medlead.experiments.cli import main
+
+main()

@@ -1,0 +1,55 @@
+"""Options shared by the commands that run a design (sweep, compare, sensitivity)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+__all__ = [
+    "FreshOpt",
+    "QuietOpt",
+    "ReplaceStaleOpt",
+    "RetryOpt",
+    "RunsPerTaskOpt",
+    "ScenarioArg",
+    "SchedulerOpt",
+    "WorkersOpt",
+]
+
+
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(
+        help="Scenario file (TOML), or the name of a shipped one (see `medlead scenarios`)."
+    ),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(help="Local Dask worker processes on 127.0.0.1 (default: one per CPU)."),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(help="Use an existing Dask cluster instead, e.g. tcp://HOST:8786."),
+]
+RunsPerTaskOpt = Annotated[
+    int | None,
+    typer.Option("--runs-per-task", help="Runs per Dask task (default: from the run cost)."),
+]
+RetryOpt = Annotated[
+    bool, typer.Option("--retry-failed", help="Run again the runs recorded as failed.")
+]
+FreshOpt = Annotated[
+    bool,
+    typer.Option(
+        "--fresh", help="Replace the results in --out (e.g. of an older model) instead of resuming."
+    ),
+]
+ReplaceStaleOpt = Annotated[
+    bool,
+    typer.Option(
+        "--replace-stale",
+        help="Resume --out if it holds this scenario and model; replace it if not.",
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]

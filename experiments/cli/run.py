@@ -1,0 +1,151 @@
+"""``medlead run``: one simulation, its summary table, and optionally a run folder."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from medlead.experiments.cli.app import command, command_line, console, err_console, say
+
+PROGRESS_AGENT_WEEKS = 400_000
+"""Show a progress bar when staff × weeks is at least this (about a second or more)."""
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if float(value).is_integer() and abs(value) >= 1:
+        return f"{value:,.0f}"
+    return f"{value:.3f}"
+
+
+@command()
+def run(
+    preset: Annotated[
+        str | None,
+        typer.Option(help="Preset to start from: professional, machine, kp_like, ..."),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="TOML file of parameters (and optionally seed, preset)."
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", "-s", help="Override a parameter: name=value (repeatable).", show_default=False
+        ),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Root seed (an integer >= 0).")] = None,
+    weeks: Annotated[int | None, typer.Option(help="Weeks to simulate (sets `weeks`).")] = None,
+    strategy: Annotated[
+        str | None,
+        typer.Option(help="none, mandate, persuasion or hybrid (sets `strategy`)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write a run folder here.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the files of a non-empty --out.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")
+    ] = False,
+) -> None:
+    """Run one simulation and print its summary; with --out, write a run folder.
+
+    Parameters come from the preset, then --config, then --set, then --weeks and
+    --strategy; every problem is reported at once. `medlead params` lists them all.
+    """
+    from medlead.experiments.analysis import figures
+    from medlead.experiments.engine.config import resolve_run_config
+    from medlead.experiments.engine.runfolder import RunFolder, utc_now, write_run_folder
+
+    started = utc_now()
+    cfg = resolve_run_config(
+        preset=preset,
+        config=config,
+        set_items=set_ or [],
+        seed=seed,
+        options={"weeks": weeks, "strategy": strategy},
+    )
+    folder = RunFolder(out, force=force) if out is not None else None
+    try:
+        from medlead.model import HospitalModel
+
+        params = cfg.params
+        t0 = time.perf_counter()
+        model = HospitalModel(params, rng=cfg.seed)
+        staff = len(model.staff)
+        if not quiet:
+            say(
+                f"medlead run: preset {cfg.preset}, strategy {params.strategy}, "
+                f"seed {model.seed}, {staff:,} staff, {params.weeks} weeks"
+            )
+        show_bar = (
+            not quiet and err_console.is_terminal and staff * params.weeks >= PROGRESS_AGENT_WEEKS
+        )
+        summary = _run_model(model, params.weeks, show_bar)
+        run_seconds = time.perf_counter() - t0
+        if folder is not None:
+            write_run_folder(
+                folder,
+                timeseries=model.timeseries(),
+                summary=summary,
+                config=cfg,
+                seed=int(model.seed),
+                staff=staff,
+                command=command_line(),
+                started=started,
+                run_seconds=run_seconds,
+                plot_curves=figures.plot_curves,
+            )
+    except BaseException:
+        if folder is not None:
+            folder.abort()
+        raise
+    if quiet:
+        return
+    _print_summary(summary, f"summary after week {model.week} ({run_seconds:.2f} s)")
+    if folder is not None:
+        say(f"wrote run folder {folder.out}")
+
+
+def _run_model(model: Any, weeks: int, show_bar: bool) -> dict[str, float | None]:
+    if not show_bar:
+        return model.run(weeks)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("week"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("run", total=weeks)
+        return model.run(weeks, progress=lambda w: bar.update(task, advance=1))
+
+
+def _print_summary(summary: dict[str, float | None], title: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("summary key")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        table.add_row(key, _fmt(value))
+    console.print(table)

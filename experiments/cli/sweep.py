@@ -1,0 +1,77 @@
+"""``medlead sweep``: every run of a scenario on Dask into a resumable sweep folder.
+
+:func:`run_design` is the one way the commands that run a design (sweep, compare,
+sensitivity) call the engine and say how it went.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from medlead.experiments.cli.app import command, command_line, say
+from medlead.experiments.cli.options import (
+    FreshOpt,
+    QuietOpt,
+    ReplaceStaleOpt,
+    RetryOpt,
+    RunsPerTaskOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    WorkersOpt,
+)
+
+
+def say_sweep(res: Any) -> None:
+    """One line on stderr: runs made, rate, already stored, failed, cluster, folder."""
+    done = (
+        f"{res.ran} runs in {res.seconds:.1f} s ({res.rate:.2f} runs/s)"
+        if res.ran
+        else ("nothing to run")
+    )
+    say(
+        f"{done}; {res.skipped} already stored, {res.failed} failed"
+        + (f"; {res.cluster}" if res.cluster else "")
+        + f"; results in {res.root}"
+    )
+
+
+def run_design(scenario: Any, out: Path, *, quiet: bool, **options: Any) -> None:
+    """Run (or resume) a sweep with the progress bar unless ``quiet``, then say how it went."""
+    from medlead.experiments.engine.runner import sweep as run_sweep
+
+    res = run_sweep(scenario, out, progress=not quiet, command=command_line(), **options)
+    say_sweep(res)
+
+
+@command()
+def sweep(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Sweep folder; rerun on it to resume.")],
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    runs_per_task: RunsPerTaskOpt = None,
+    retry_failed: RetryOpt = False,
+    fresh: FreshOpt = False,
+    replace_stale: ReplaceStaleOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run every run of a scenario on Dask into a resumable sweep folder.
+
+    Results stream into Parquet parts with a manifest; rerunning on the same folder
+    skips the runs already stored. A folder of another scenario or model version is
+    refused. `medlead report DIR` prints the table.
+    """
+    run_design(
+        scenario,
+        out,
+        quiet=quiet,
+        workers=workers,
+        scheduler=scheduler,
+        runs_per_task_=runs_per_task,
+        retry_failed=retry_failed,
+        fresh=fresh,
+        replace_stale=replace_stale,
+    )

@@ -61,7 +61,6 @@ def run(
     Parameters come from the preset, then --config, then --set, then --weeks and
     --strategy; every problem is reported at once. `medlead params` lists them all.
     """
-    from medlead.experiments.analysis import figures
     from medlead.experiments.engine.config import resolve_run_config
     from medlead.experiments.engine.runfolder import RunFolder, utc_now, write_run_folder
 
@@ -92,6 +91,8 @@ def run(
         summary = _run_model(model, params.weeks, show_bar)
         run_seconds = time.perf_counter() - t0
         if folder is not None:
+            from medlead.experiments.analysis import figures  # matplotlib: only for a folder
+
             write_run_folder(
                 folder,
                 timeseries=model.timeseries(),

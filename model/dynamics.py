@@ -11,10 +11,18 @@ strategies from the first week (leaders persuade only under persuasion and hybri
 two strategies run on the same seed share the organisation and week 0's draws but not,
 in general, later ones: common random numbers hold for the hospital, not for every
 weekly draw. (Fixed-size draws per person, or a separate stream per draw, would keep them
-in step; left for the engine rework.)
+in step.)
+
+A batch of stacked runs (:mod:`medlead.model.batch`) passes one generator per run: each
+draw above is then taken run by run, each from the run's own generator with the run's
+own sizes, so every run consumes its stream exactly as it would alone. Totals kept per
+run (hours, pressure spent) are summed per run with ``bincount``, in index order, the
+same order alone or stacked.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -49,6 +57,38 @@ def phase(params: Params, week: int, withdrawn: bool = False) -> tuple[bool, flo
     return active, pressure, resonance, programme
 
 
+Streams = np.random.Generator | Sequence[np.random.Generator]
+"""The dynamics' randomness: one generator, or one per run of a stacked batch."""
+
+
+def uniform_people(rng: Streams, const: Constants) -> np.ndarray:
+    """One uniform draw per person: ``rng.random(n)``, or per run from its own stream."""
+    if isinstance(rng, np.random.Generator):
+        return rng.random(const.n)
+    return np.concatenate([g.random(m) for g, m in zip(rng, np.diff(const.run_ptr), strict=True)])
+
+
+def uniform_rows(rng: Streams, const: Constants, people: np.ndarray, k: int) -> np.ndarray:
+    """A row of ``k`` uniforms per person in ``people`` (ascending): ``rng.random((m, k))``,
+    or per run, each run's rows from its own stream.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng.random((people.size, k))
+    counts = np.bincount(const.run_of[people], minlength=len(rng))
+    return np.concatenate([g.random((m, k)) for g, m in zip(rng, counts, strict=True)]).reshape(
+        people.size, k
+    )
+
+
+def run_sums(x: np.ndarray, runs: np.ndarray, const: Constants) -> float | np.ndarray:
+    """Per-run sums of ``x`` (``runs``: the run of each element), in index order.
+
+    A float for a single run (a running total in :class:`State`), else one per run.
+    """
+    sums = np.bincount(runs, weights=x, minlength=const.n_runs)
+    return float(sums[0]) if const.n_runs == 1 else sums
+
+
 def persuasion_hours(
     state: State, params: Params, programme: bool, maturity: float = 0.0
 ) -> np.ndarray:
@@ -73,6 +113,16 @@ def faithful_per_microsystem(state: State, const: Constants) -> np.ndarray:
     w = state.practising[idx] * state.fidelity[idx]
     total = np.bincount(const.in_ms_ms, weights=w, minlength=const.n_ms)
     return total / np.maximum(const.ms_clinical_size, 1.0)
+
+
+def reporting_context(params: Params, state: State) -> tuple[bool, float]:
+    """(intervention active, stigma) of the week just run, as the reporters show them.
+
+    Week 0 (nothing run yet) reports an inactive intervention and week 0's stigma.
+    """
+    last = max(0, state.week - 1)
+    active = phase(params, last, state.withdrawn)[0] if state.week > 0 else False
+    return active, stigma_in_week(params, last)
 
 
 def habit_weight(params: Params) -> float:
@@ -116,8 +166,11 @@ def initial_practice(state: State, const: Constants, params: Params) -> State:
     return state
 
 
-def step(state: State, const: Constants, params: Params, rng: np.random.Generator) -> State:
+def step(state: State, const: Constants, params: Params, rng: Streams) -> State:
     """Advance ``state`` by one week in place and return it.
+
+    ``rng`` is the run's dynamics generator, or one generator per run when ``state`` and
+    ``const`` stack a batch of runs (:mod:`medlead.model.batch`).
 
     Performance notes (docs/performance.md): masks and index arrays that do not change
     during a run come precomputed in ``const`` (:func:`~medlead.model.state.with_indices`)
@@ -146,7 +199,7 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
         s.compliance = mech.compliance_update(
             s.compliance, p, pr.compliance_gain, const.compliance_decay
         )
-        s.pressure_spent += float(p.sum())
+        s.pressure_spent += run_sums(p, const.run_of, const)
     s.receptivity = mech.resistance_spread(
         s.receptivity,
         const.in_ms_idx,
@@ -159,7 +212,7 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
     s.pressure = pressure
 
     # 3. Persuasion: champions, engagements, conversations, revisits
-    u = rng.random(const.n)
+    u = uniform_people(rng, const)
     s.champion = (s.champion & (c >= cut)) | (
         const.clinical & (c >= pr.champion_threshold) & (u < pr.champion_rate)
     )
@@ -172,7 +225,7 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
     end = done_conv | (hours[engaged] <= 0) | (s.weeks_left[engaged] <= 0)
     s.target[engaged[end]] = -1
     persuaders = np.flatnonzero((hours > 0) & (const.scope_len > 0))
-    draws = rng.random((persuaders.size, pr.candidate_sample))
+    draws = uniform_rows(rng, const, persuaders, pr.candidate_sample)
     revisit = np.full(const.n, -1, np.int64)
     if persuaders.size:
         pos = const.scope_ptr[persuaders, None] + (
@@ -181,7 +234,13 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
         cands = const.scope_idx[pos]
         seek = s.target[persuaders] < 0
         chosen, ok = mech.choose_targets(
-            cands[seek], c, s.converted, const.influence, cut, pr.target_rule
+            cands[seek],
+            c,
+            s.converted,
+            const.influence,
+            cut,
+            pr.target_rule,
+            const.influence_scale,
         )
         new = persuaders[seek][ok]
         s.target[new] = chosen[ok]
@@ -218,7 +277,9 @@ def step(state: State, const: Constants, params: Params, rng: np.random.Generato
     )
     c = np.minimum(1.0, c + dc)
     s.weeks_left[act] -= 1
-    s.leadership_hours += float(h_eng[act].sum() + h_rev[rv_by].sum())
+    s.leadership_hours += run_sums(h_eng[act], const.run_of[act], const) + run_sums(
+        h_rev[rv_by], const.run_of[rv_by], const
+    )
     if active and pr.top_reinforcement > 0:
         # The top team backs its leaders while any intervention runs (every strategy).
         li = const.leader_idx

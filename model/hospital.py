@@ -138,14 +138,9 @@ class HospitalModel(mesa.Model):
 
     # ------------------------------------------------------------------ outputs
     def _collect(self) -> None:
+        active, stigma = dynamics.reporting_context(self.params, self.state)
         self._row = weekly_row(
-            self.state,
-            self.constants,
-            self.params.committed_cutoff,
-            dynamics.phase(self.params, max(0, self.state.week - 1), self.state.withdrawn)[0]
-            if self.state.week > 0
-            else False,
-            stigma=dynamics.stigma_in_week(self.params, max(0, self.state.week - 1)),
+            self.state, self.constants, self.params.committed_cutoff, active, stigma
         )
         if self._n_rows >= self._history.shape[0]:
             self._history = np.vstack([self._history, np.full_like(self._history, np.nan)])

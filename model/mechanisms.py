@@ -193,6 +193,7 @@ def choose_targets(
     influence: np.ndarray,
     cutoff: float,
     rule: str,
+    scale: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mechanism 3, target choice from a sample of candidates (one row per persuader).
 
@@ -202,11 +203,17 @@ def choose_targets(
     commitment eroded are therefore engaged first. The best-scoring candidate (first on
     ties) is chosen; a row with no uncommitted candidate chooses nobody.
 
+    ``scale`` gives, per person, the ``max w`` of their own hospital (default: the
+    maximum of ``influence``); a batch of stacked hospitals passes each run's own.
+
     Returns:
         (chosen, ok): the chosen agent per row and whether anyone was chosen.
     """
     c = commitment[candidates]
-    q = 1.0 - c if rule == "least_committed" else influence[candidates] / influence.max()
+    if rule == "least_committed":
+        q = 1.0 - c
+    else:
+        q = influence[candidates] / (influence.max() if scale is None else scale[candidates])
     score = np.where(c < cutoff, 1.0 + converted[candidates] + 0.5 * q, 0.0)
     best = np.argmax(score, axis=1) if score.size else np.zeros(0, np.int64)
     rows = np.arange(candidates.shape[0])

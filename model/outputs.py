@@ -93,7 +93,7 @@ def quantiles(x: np.ndarray, q: np.ndarray = QUANTILES) -> np.ndarray:
     return out
 
 
-# Bits of the per-person code counted by weekly_row: committed 1, compliant 2, practising
+# Bits of the per-person code counted by weekly_table: committed 1, compliant 2, practising
 # 4. Column f of _FLAG_CODES marks the codes that carry flag f.
 _FLAGS = ("committed", "compliant", "practising", "compliant_not_committed")
 _FLAG_CODES = np.array(
@@ -102,20 +102,16 @@ _FLAG_CODES = np.array(
 )
 
 
-def _ratio(count: int, size: int) -> float:
-    """``count / size`` (NaN for an empty group), as ``flag[idx].mean()`` gives it."""
-    return count / size if size else float("nan")
+def _per(total: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """``total / size`` per run, NaN for an empty group (as ``x[idx].mean()`` gives it)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(size > 0, total / np.where(size > 0, size, 1), np.nan)
 
 
-def _avg(x: np.ndarray, idx: np.ndarray) -> float:
-    """Mean of ``x`` over the people ``idx`` (same elements, same order as a mask)."""
-    return float(x[idx].mean()) if idx.size else float("nan")
-
-
-def weekly_row(
+def weekly_table(
     state: State, const: Constants, cutoff: float, active: bool, stigma: float = float("nan")
-) -> dict[str, float]:
-    """Model-level scalars for the current week.
+) -> np.ndarray:
+    """Model-level scalars for the current week: one row per run, columns = REPORTERS.
 
     ``faithful_practising_share`` = mean over clinical staff of practising x fidelity
     (practice done well); ``mean_fidelity`` = mean fidelity of the clinical staff who
@@ -127,68 +123,98 @@ def weekly_row(
     clinical staff practising; ``microsystems_flipped_share`` = share of microsystems
     with under 10% or over 90% practising (all-or-nothing flips).
 
-    Runs every week, so it gathers with the precomputed index arrays of ``const`` rather
-    than boolean masks; each value equals the masked mean to the last bit.
+    One row per run of a stacked batch (:mod:`medlead.model.batch`), one row for a
+    single run. Every mean is a per-run ``bincount`` sum (in index order) divided by
+    the group's size, and every share an integer count divided by it, so a run's row is
+    the same to the last bit alone or stacked. Runs every week: it gathers with the
+    precomputed index arrays of ``const``, never with boolean masks.
     """
     const = with_indices(const)
+    sz = const.sizes
+    n_runs = const.n_runs
     c, k, pr = state.commitment, state.compliance, state.practising
     clin = const.clinical_idx
     committed = c >= cutoff
     compliant = k >= cutoff
-    # One bincount gives every (role group, clinical, flags) count: the 16 shares below
-    # are sums of its integer cells, so each equals the masked mean exactly.
-    code = const.report_key + committed + 2 * compliant + 4 * pr
+    # One bincount gives every (run, role group, clinical, flags) count: the 16 shares
+    # below are sums of its integer cells.
     groups = len(const.role_idx) + 1
-    counts = np.bincount(code, minlength=groups * 16).reshape(groups, 2, 8)
-    clin_counts = dict(
-        zip(_FLAGS, (counts[:, 1, :].sum(axis=0) @ _FLAG_CODES).tolist(), strict=True)
-    )
-    role_counts = (counts.sum(axis=1) @ _FLAG_CODES).tolist()
+    code = const.run_of * (groups * 16) + const.report_key + committed + 2 * compliant + 4 * pr
+    counts = np.bincount(code, minlength=n_runs * groups * 16).reshape(n_runs, groups, 2, 8)
+    clin_counts = counts[:, :, 1, :].sum(axis=1) @ _FLAG_CODES  # (runs, flags)
+    role_counts = counts.sum(axis=2) @ _FLAG_CODES  # (runs, groups, flags)
     c_clin = c[clin]
     p_clin, f_clin = pr[clin], state.fidelity[clin]
+    crun, csize = sz.clinical_run, sz.clinical_size
+
+    def clin_mean(x: np.ndarray) -> np.ndarray:
+        return _per(np.bincount(crun, weights=x, minlength=n_runs), csize)
+
+    def mean_over(x: np.ndarray, idx: np.ndarray, runs: np.ndarray, size: np.ndarray):
+        return _per(np.bincount(runs, weights=x[idx], minlength=n_runs), size)
+
     ms_share = np.bincount(
         const.in_ms_ms, weights=pr[const.in_ms_idx], minlength=const.n_ms
     ) / np.maximum(const.ms_clinical_size, 1.0)
-    q10, q50, q90 = quantiles(c_clin)
-    leaders, followers = const.leader_idx, const.follower_idx
-    row = {
-        "week": float(state.week),
-        "committed_share": _ratio(clin_counts["committed"], clin.size),
-        "compliant_share": _ratio(clin_counts["compliant"], clin.size),
-        "practising_share": _ratio(clin_counts["practising"], clin.size),
-        "faithful_practising_share": (
-            float((p_clin * f_clin).sum() / clin.size) if clin.size else float("nan")
+    ms_mean = _per(np.bincount(const.ms_run, weights=ms_share, minlength=n_runs), sz.ms_size)
+    dev = ms_share - ms_mean[const.ms_run]
+    ms_var = _per(np.bincount(const.ms_run, weights=dev * dev, minlength=n_runs), sz.ms_size)
+    q = np.full((n_runs, QUANTILES.size), np.nan)
+    for r in range(n_runs):
+        q[r] = quantiles(c_clin[sz.clinical_ptr[r] : sz.clinical_ptr[r + 1]])
+    leaders = mean_over(c, const.leader_idx, sz.leader_run, sz.leader_size)
+    followers = mean_over(c, const.follower_idx, sz.follower_run, sz.follower_size)
+    gap = np.where((sz.leader_size > 0) & (sz.follower_size > 0), leaders - followers, np.nan)
+    n_practising = np.bincount(crun, weights=p_clin, minlength=n_runs)
+    cols = {
+        "week": np.full(n_runs, float(state.week)),
+        "committed_share": _per(clin_counts[:, 0], csize),
+        "compliant_share": _per(clin_counts[:, 1], csize),
+        "practising_share": _per(clin_counts[:, 2], csize),
+        "faithful_practising_share": clin_mean(p_clin * f_clin),
+        "mean_fidelity": _per(
+            np.bincount(crun[p_clin], weights=f_clin[p_clin], minlength=n_runs), n_practising
         ),
-        "mean_fidelity": float(f_clin[p_clin].mean()) if p_clin.any() else float("nan"),
-        "mean_habit": _avg(state.habit, clin),
-        "compliant_not_committed_share": _ratio(clin_counts["compliant_not_committed"], clin.size),
-        "mean_commitment": float(c_clin.mean()) if clin.size else float("nan"),
-        "mean_compliance": _avg(k, clin),
-        "commitment_p10": float(q10),
-        "commitment_p50": float(q50),
-        "commitment_p90": float(q90),
-        "mean_receptivity": _avg(state.receptivity, clin),
-        "microsystems_improved_share": float((state.performance >= cutoff).mean()),
-        "microsystem_variation": float(ms_share.std()),
-        "microsystems_flipped_share": float(((ms_share < 0.1) | (ms_share > 0.9)).mean()),
-        "engagement_gap": (
-            _avg(c, leaders) - _avg(c, followers)
-            if leaders.size and followers.size
-            else float("nan")
+        "mean_habit": clin_mean(state.habit[clin]),
+        "compliant_not_committed_share": _per(clin_counts[:, 3], csize),
+        "mean_commitment": clin_mean(c_clin),
+        "mean_compliance": clin_mean(k[clin]),
+        "commitment_p10": q[:, 0],
+        "commitment_p50": q[:, 1],
+        "commitment_p90": q[:, 2],
+        "mean_receptivity": clin_mean(state.receptivity[clin]),
+        "microsystems_improved_share": _per(
+            np.bincount(const.ms_run, weights=state.performance >= cutoff, minlength=n_runs),
+            sz.ms_size,
         ),
-        "stigma": float(stigma),
-        "champions": float(np.count_nonzero(state.champion)),
-        "engagements": float(np.count_nonzero(state.target >= 0)),
-        "pressure": float(state.pressure),
-        "leadership_hours": float(state.leadership_hours),
-        "management_pressure_spent": float(state.pressure_spent),
-        "intervention_active": float(active),
+        "microsystem_variation": np.sqrt(ms_var),
+        "microsystems_flipped_share": _per(
+            np.bincount(
+                const.ms_run, weights=(ms_share < 0.1) | (ms_share > 0.9), minlength=n_runs
+            ),
+            sz.ms_size,
+        ),
+        "engagement_gap": gap,
+        "stigma": np.full(n_runs, float(stigma)),
+        "champions": np.bincount(const.run_of, weights=state.champion, minlength=n_runs),
+        "engagements": np.bincount(const.run_of, weights=state.target >= 0, minlength=n_runs),
+        "pressure": np.full(n_runs, float(state.pressure)),
+        "leadership_hours": np.broadcast_to(state.leadership_hours, n_runs),
+        "management_pressure_spent": np.broadcast_to(state.pressure_spent, n_runs),
+        "intervention_active": np.full(n_runs, float(active)),
     }
     for g, role in enumerate(const.role_idx):
-        size = const.role_idx[role].size
         for f, name in enumerate(STATES):
-            row[f"{name}_share_{role}"] = _ratio(role_counts[g][f], size)
-    return row
+            cols[f"{name}_share_{role}"] = _per(role_counts[:, g, f], sz.role_size[:, g])
+    return np.stack([np.asarray(cols[name], float) for name in REPORTERS], axis=1)
+
+
+def weekly_row(
+    state: State, const: Constants, cutoff: float, active: bool, stigma: float = float("nan")
+) -> dict[str, float]:
+    """:func:`weekly_table` of a single run, as ``{reporter: value}``."""
+    row = weekly_table(state, const, cutoff, active, stigma)[0]
+    return dict(zip(REPORTERS, row.tolist(), strict=True))
 
 
 def summarise(history: np.ndarray, sustain_week: int = 156) -> dict[str, float | None]:

@@ -39,9 +39,11 @@ class State:
     leadership_time: np.ndarray
     workload: np.ndarray
     pressure: float = 0.0
-    leadership_hours: float = 0.0
-    pressure_spent: float = 0.0
+    leadership_hours: float | np.ndarray = 0.0
+    pressure_spent: float | np.ndarray = 0.0
     withdrawn: bool = False
+    """``leadership_hours`` and ``pressure_spent`` are running totals: floats for one run,
+    one entry per run for a batch of stacked runs (:mod:`medlead.model.batch`)."""
 
     def copy(self) -> State:
         """A deep copy (arrays copied)."""
@@ -147,6 +149,40 @@ class Constants:
     follower_idx: np.ndarray | None = None
     role_idx: dict[str, np.ndarray] | None = None
     report_key: np.ndarray | None = None
+    # Runs: a batch (medlead.model.batch) stacks several hospitals into one system; run r
+    # holds people run_ptr[r]:run_ptr[r+1] and microsystems ms_ptr[r]:ms_ptr[r+1]. One
+    # run: [0, n] and [0, n_ms]. The rest is filled by with_indices.
+    run_ptr: np.ndarray | None = None
+    ms_ptr: np.ndarray | None = None
+    run_of: np.ndarray | None = None
+    ms_run: np.ndarray | None = None
+    influence_scale: np.ndarray | None = None
+    sizes: RunSizes | None = None
+
+    @property
+    def n_runs(self) -> int:
+        """How many hospitals this system holds (1 unless stacked by a batch)."""
+        return 1 if self.run_ptr is None else self.run_ptr.size - 1
+
+
+@dataclass(frozen=True)
+class RunSizes:
+    """Per-run group sizes and the run of each group member, for per-run reporters.
+
+    ``*_run`` arrays give, for each member of a group (in the order of the matching
+    index array of :class:`Constants`), the run it belongs to; ``*_size`` how many
+    members each run has.
+    """
+
+    clinical_run: np.ndarray
+    clinical_size: np.ndarray
+    clinical_ptr: np.ndarray
+    leader_run: np.ndarray
+    leader_size: np.ndarray
+    follower_run: np.ndarray
+    follower_size: np.ndarray
+    ms_size: np.ndarray
+    role_size: np.ndarray
 
 
 def with_indices(const: Constants) -> Constants:
@@ -154,6 +190,18 @@ def with_indices(const: Constants) -> Constants:
     if const.edge_work is not None:
         return const
     n = const.n
+    run_ptr = np.array([0, n]) if const.run_ptr is None else const.run_ptr
+    ms_ptr = np.array([0, const.n_ms]) if const.ms_ptr is None else const.ms_ptr
+    n_runs = run_ptr.size - 1
+    run_of = np.repeat(np.arange(n_runs), np.diff(run_ptr))
+    ms_run = np.repeat(np.arange(n_runs), np.diff(ms_ptr))
+    # Each run's most influential person scales target choice within that run only.
+    run_max = np.array(
+        [
+            const.influence[a:b].max(initial=0.0)
+            for a, b in zip(run_ptr[:-1], run_ptr[1:], strict=True)
+        ]
+    )
     ms = const.microsystem
     in_ms_idx = np.flatnonzero((ms >= 0) & const.clinical)
     in_ms_ms = ms[in_ms_idx]
@@ -161,6 +209,31 @@ def with_indices(const: Constants) -> Constants:
     group = np.full(n, len(const.role_masks), np.int64)
     for g, mask in enumerate(const.role_masks.values()):
         group[mask] = g
+    clinical_idx = np.flatnonzero(const.clinical)
+    leader_idx = np.flatnonzero(const.is_leader)
+    follower_idx = np.flatnonzero(const.follower)
+
+    def per_run(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        runs = run_of[idx]
+        return runs, np.bincount(runs, minlength=n_runs)
+
+    clinical_run, clinical_size = per_run(clinical_idx)
+    leader_run, leader_size = per_run(leader_idx)
+    follower_run, follower_size = per_run(follower_idx)
+    role_idx = {k: np.flatnonzero(v) for k, v in const.role_masks.items()}
+    sizes = RunSizes(
+        clinical_run=clinical_run,
+        clinical_size=clinical_size,
+        clinical_ptr=np.concatenate([[0], np.cumsum(clinical_size)]),
+        leader_run=leader_run,
+        leader_size=leader_size,
+        follower_run=follower_run,
+        follower_size=follower_size,
+        ms_size=np.diff(ms_ptr),
+        role_size=np.stack(
+            [np.bincount(run_of[i], minlength=n_runs) for i in role_idx.values()], axis=1
+        ).reshape(n_runs, len(role_idx)),
+    )
     return dataclasses.replace(
         const,
         report_key=(group * 2 + const.clinical) * 8,
@@ -168,10 +241,16 @@ def with_indices(const: Constants) -> Constants:
         in_ms_idx=in_ms_idx,
         in_ms_ms=in_ms_ms,
         has_ms=ms >= 0,
-        clinical_idx=np.flatnonzero(const.clinical),
-        leader_idx=np.flatnonzero(const.is_leader),
-        follower_idx=np.flatnonzero(const.follower),
-        role_idx={k: np.flatnonzero(v) for k, v in const.role_masks.items()},
+        clinical_idx=clinical_idx,
+        leader_idx=leader_idx,
+        follower_idx=follower_idx,
+        role_idx=role_idx,
+        run_ptr=run_ptr,
+        ms_ptr=ms_ptr,
+        run_of=run_of,
+        ms_run=ms_run,
+        influence_scale=run_max[run_of],
+        sizes=sizes,
     )
 
 

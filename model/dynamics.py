@@ -28,7 +28,7 @@ import numpy as np
 
 from medlead.model import mechanisms as mech
 from medlead.model.params import Params
-from medlead.model.state import Constants, State, with_indices
+from medlead.model.state import Constants, State, group_ptr, segment_sums, with_indices
 
 PROGRAMME_STRATEGIES = ("persuasion", "hybrid")
 
@@ -80,12 +80,18 @@ def uniform_rows(rng: Streams, const: Constants, people: np.ndarray, k: int) -> 
     )
 
 
-def run_sums(x: np.ndarray, runs: np.ndarray, const: Constants) -> float | np.ndarray:
-    """Per-run sums of ``x`` (``runs``: the run of each element), in index order.
+def run_sums(
+    x: np.ndarray, const: Constants, people: np.ndarray | None = None
+) -> float | np.ndarray:
+    """Per-run sums of ``x``: one value per person (``people=None``) or per person of
+    the ascending index array ``people``.
 
-    A float for a single run (a running total in :class:`State`), else one per run.
+    A float for a single run (a running total in :class:`State`), else one per run;
+    each run's segment is summed the same way alone or stacked
+    (:func:`~medlead.model.state.segment_sums`).
     """
-    sums = np.bincount(runs, weights=x, minlength=const.n_runs)
+    ptr = const.run_ptr if people is None else group_ptr(people, const.run_ptr)
+    sums = segment_sums(x, ptr)
     return float(sums[0]) if const.n_runs == 1 else sums
 
 
@@ -199,7 +205,7 @@ def step(state: State, const: Constants, params: Params, rng: Streams) -> State:
         s.compliance = mech.compliance_update(
             s.compliance, p, pr.compliance_gain, const.compliance_decay
         )
-        s.pressure_spent += run_sums(p, const.run_of, const)
+        s.pressure_spent += run_sums(p, const)
     s.receptivity = mech.resistance_spread(
         s.receptivity,
         const.in_ms_idx,
@@ -277,9 +283,7 @@ def step(state: State, const: Constants, params: Params, rng: Streams) -> State:
     )
     c = np.minimum(1.0, c + dc)
     s.weeks_left[act] -= 1
-    s.leadership_hours += run_sums(h_eng[act], const.run_of[act], const) + run_sums(
-        h_rev[rv_by], const.run_of[rv_by], const
-    )
+    s.leadership_hours += run_sums(h_eng[act], const, act) + run_sums(h_rev[rv_by], const, rv_by)
     if active and pr.top_reinforcement > 0:
         # The top team backs its leaders while any intervention runs (every strategy).
         li = const.leader_idx

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from medlead.model.state import Constants, State, with_indices
+from medlead.model.state import (
+    Constants,
+    RunSizes,
+    State,
+    segment_sums,
+    segment_sums_rows,
+    with_indices,
+)
 
 STATES: tuple[str, ...] = ("committed", "compliant", "practising")
 ROLES: tuple[str, ...] = ("consultant", "junior", "nurse", "manager")
@@ -102,10 +109,31 @@ _FLAG_CODES = np.array(
 )
 
 
-def _per(total: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """``total / size`` per run, NaN for an empty group (as ``x[idx].mean()`` gives it)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(size > 0, total / np.where(size > 0, size, 1), np.nan)
+def run_quantiles(x: np.ndarray, sizes: RunSizes, q: np.ndarray = QUANTILES) -> np.ndarray:
+    """:func:`quantiles` of each run's clinical values at once: (runs, len(q)).
+
+    ``x`` holds the clinical staff's values in ``clinical_idx`` order. Each run's values
+    are laid out in one padded row and sorted; the order statistics are those
+    ``np.partition`` finds, and the lerp is numpy's, so each row equals
+    ``np.quantile`` of that run alone (``tests/test_batch.py``).
+    """
+    n = np.diff(sizes.clinical_ptr)[:, None]
+    if x.size == 0:
+        return np.full((n.shape[0], q.size), np.nan)
+    rows = np.where(sizes.clinical_valid, x[sizes.clinical_pad], np.inf)
+    rows.sort(axis=1)
+    vi = (n - 1) * q[None, :]
+    top = vi >= n - 1
+    lo = np.where(top, n - 1, np.floor(vi))
+    hi = np.where(top, n - 1, np.floor(vi) + 1)
+    r = np.arange(n.shape[0])[:, None]
+    a = rows[r, lo.astype(np.intp).clip(0)]
+    b = rows[r, hi.astype(np.intp).clip(0)]
+    gamma = vi - lo
+    with np.errstate(invalid="ignore"):  # inf - inf in the rows of empty runs
+        diff = b - a
+        out = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    return np.where(n > 0, out, np.nan)
 
 
 def weekly_table(
@@ -124,10 +152,11 @@ def weekly_table(
     with under 10% or over 90% practising (all-or-nothing flips).
 
     One row per run of a stacked batch (:mod:`medlead.model.batch`), one row for a
-    single run. Every mean is a per-run ``bincount`` sum (in index order) divided by
-    the group's size, and every share an integer count divided by it, so a run's row is
-    the same to the last bit alone or stacked. Runs every week: it gathers with the
-    precomputed index arrays of ``const``, never with boolean masks.
+    single run. Every mean is a per-run segment sum
+    (:func:`~medlead.model.state.segment_sums`) divided by the group's size and every
+    share an integer count divided by it, so a run's row is the same to the last bit
+    alone or stacked. Runs every week: it gathers with the precomputed index arrays of
+    ``const``, never with boolean masks, and sums all runs with one call per quantity.
     """
     const = with_indices(const)
     sz = const.sizes
@@ -145,59 +174,51 @@ def weekly_table(
     role_counts = counts.sum(axis=2) @ _FLAG_CODES  # (runs, groups, flags)
     c_clin = c[clin]
     p_clin, f_clin = pr[clin], state.fidelity[clin]
-    crun, csize = sz.clinical_run, sz.clinical_size
-
-    def clin_mean(x: np.ndarray) -> np.ndarray:
-        return _per(np.bincount(crun, weights=x, minlength=n_runs), csize)
-
-    def mean_over(x: np.ndarray, idx: np.ndarray, runs: np.ndarray, size: np.ndarray):
-        return _per(np.bincount(runs, weights=x[idx], minlength=n_runs), size)
-
+    ptr, n_clin = sz.clinical_ptr, sz.clinical_n
+    # The clinical means: one segment sum over a (quantities, clinical staff) array.
+    clin_sums = segment_sums_rows(
+        np.stack([p_clin * f_clin, state.habit[clin], c_clin, k[clin], state.receptivity[clin]]),
+        ptr,
+    )
+    faithful, habit, commitment, compliance, receptivity = clin_sums / n_clin
+    practising_at = np.flatnonzero(p_clin)
+    fid_ptr = np.searchsorted(practising_at, ptr)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_fidelity = segment_sums(f_clin[practising_at], fid_ptr) / np.diff(fid_ptr)
     ms_share = np.bincount(
         const.in_ms_ms, weights=pr[const.in_ms_idx], minlength=const.n_ms
     ) / np.maximum(const.ms_clinical_size, 1.0)
-    ms_mean = _per(np.bincount(const.ms_run, weights=ms_share, minlength=n_runs), sz.ms_size)
-    dev = ms_share - ms_mean[const.ms_run]
-    ms_var = _per(np.bincount(const.ms_run, weights=dev * dev, minlength=n_runs), sz.ms_size)
-    q = np.full((n_runs, QUANTILES.size), np.nan)
-    for r in range(n_runs):
-        q[r] = quantiles(c_clin[sz.clinical_ptr[r] : sz.clinical_ptr[r + 1]])
-    leaders = mean_over(c, const.leader_idx, sz.leader_run, sz.leader_size)
-    followers = mean_over(c, const.follower_idx, sz.follower_run, sz.follower_size)
-    gap = np.where((sz.leader_size > 0) & (sz.follower_size > 0), leaders - followers, np.nan)
-    n_practising = np.bincount(crun, weights=p_clin, minlength=n_runs)
+    ms_ptr = const.ms_ptr
+    ms_mean = segment_sums(ms_share, ms_ptr) / sz.ms_n
+    dev = ms_share - np.repeat(ms_mean, np.diff(ms_ptr))
+    ms_var = segment_sums(dev * dev, ms_ptr) / sz.ms_n
+    q = run_quantiles(c_clin, sz)
+    leaders = segment_sums(c[const.leader_idx], sz.leader_ptr) / sz.leader_n
+    followers = segment_sums(c[const.follower_idx], sz.follower_ptr) / sz.follower_n
+    people = const.run_ptr
     cols = {
         "week": np.full(n_runs, float(state.week)),
-        "committed_share": _per(clin_counts[:, 0], csize),
-        "compliant_share": _per(clin_counts[:, 1], csize),
-        "practising_share": _per(clin_counts[:, 2], csize),
-        "faithful_practising_share": clin_mean(p_clin * f_clin),
-        "mean_fidelity": _per(
-            np.bincount(crun[p_clin], weights=f_clin[p_clin], minlength=n_runs), n_practising
-        ),
-        "mean_habit": clin_mean(state.habit[clin]),
-        "compliant_not_committed_share": _per(clin_counts[:, 3], csize),
-        "mean_commitment": clin_mean(c_clin),
-        "mean_compliance": clin_mean(k[clin]),
+        "committed_share": clin_counts[:, 0] / n_clin,
+        "compliant_share": clin_counts[:, 1] / n_clin,
+        "practising_share": clin_counts[:, 2] / n_clin,
+        "faithful_practising_share": faithful,
+        "mean_fidelity": mean_fidelity,
+        "mean_habit": habit,
+        "compliant_not_committed_share": clin_counts[:, 3] / n_clin,
+        "mean_commitment": commitment,
+        "mean_compliance": compliance,
         "commitment_p10": q[:, 0],
         "commitment_p50": q[:, 1],
         "commitment_p90": q[:, 2],
-        "mean_receptivity": clin_mean(state.receptivity[clin]),
-        "microsystems_improved_share": _per(
-            np.bincount(const.ms_run, weights=state.performance >= cutoff, minlength=n_runs),
-            sz.ms_size,
-        ),
+        "mean_receptivity": receptivity,
+        "microsystems_improved_share": segment_sums(state.performance >= cutoff, ms_ptr) / sz.ms_n,
         "microsystem_variation": np.sqrt(ms_var),
-        "microsystems_flipped_share": _per(
-            np.bincount(
-                const.ms_run, weights=(ms_share < 0.1) | (ms_share > 0.9), minlength=n_runs
-            ),
-            sz.ms_size,
-        ),
-        "engagement_gap": gap,
+        "microsystems_flipped_share": segment_sums((ms_share < 0.1) | (ms_share > 0.9), ms_ptr)
+        / sz.ms_n,
+        "engagement_gap": leaders - followers,
         "stigma": np.full(n_runs, float(stigma)),
-        "champions": np.bincount(const.run_of, weights=state.champion, minlength=n_runs),
-        "engagements": np.bincount(const.run_of, weights=state.target >= 0, minlength=n_runs),
+        "champions": segment_sums(state.champion, people),
+        "engagements": segment_sums(state.target >= 0, people),
         "pressure": np.full(n_runs, float(state.pressure)),
         "leadership_hours": np.broadcast_to(state.leadership_hours, n_runs),
         "management_pressure_spent": np.broadcast_to(state.pressure_spent, n_runs),
@@ -205,7 +226,7 @@ def weekly_table(
     }
     for g, role in enumerate(const.role_idx):
         for f, name in enumerate(STATES):
-            cols[f"{name}_share_{role}"] = _per(role_counts[:, g, f], sz.role_size[:, g])
+            cols[f"{name}_share_{role}"] = role_counts[:, g, f] / sz.role_n[:, g]
     return np.stack([np.asarray(cols[name], float) for name in REPORTERS], axis=1)
 
 

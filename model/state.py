@@ -165,24 +165,61 @@ class Constants:
         return 1 if self.run_ptr is None else self.run_ptr.size - 1
 
 
+def segment_sums(x: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """Sums of ``x[ptr[r]:ptr[r+1]]`` for every segment ``r`` (0 for an empty one).
+
+    ``np.add.reduceat`` sums a segment the same way wherever it lies in ``x`` (checked
+    in ``tests/test_batch.py``), so a run's totals are the same bits alone or stacked.
+    """
+    out = np.zeros(ptr.size - 1)
+    full = ptr[1:] > ptr[:-1]
+    if full.all():
+        return np.add.reduceat(x, ptr[:-1]) if x.size else out
+    if full.any():
+        out[full] = np.add.reduceat(x, ptr[:-1][full])
+    return out
+
+
+def segment_sums_rows(x: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """:func:`segment_sums` of every row of a 2-D ``x``: (rows, segments)."""
+    out = np.zeros((x.shape[0], ptr.size - 1))
+    full = ptr[1:] > ptr[:-1]
+    if full.any() and x.shape[1]:
+        out[:, full] = np.add.reduceat(x, ptr[:-1][full], axis=1)
+    return out
+
+
+def group_ptr(sorted_idx: np.ndarray, run_ptr: np.ndarray) -> np.ndarray:
+    """Segment bounds of each run within an ascending array of person indices."""
+    return np.searchsorted(sorted_idx, run_ptr)
+
+
 @dataclass(frozen=True)
 class RunSizes:
-    """Per-run group sizes and the run of each group member, for per-run reporters.
+    """Per-run groups for the reporters: segment bounds and sizes.
 
-    ``*_run`` arrays give, for each member of a group (in the order of the matching
-    index array of :class:`Constants`), the run it belongs to; ``*_size`` how many
-    members each run has.
+    ``*_ptr`` are segment bounds within the matching index array of :class:`Constants`
+    (``clinical_idx``, ``leader_idx``, ``follower_idx``; ``ms`` within the microsystems);
+    ``*_n`` the group sizes as floats, NaN for an empty group, so that a mean over an
+    empty group is NaN as ``x[idx].mean()`` would give it. ``clinical_pad`` lays each
+    run's clinical staff out in one row (``clinical_valid`` marks the real entries) for
+    per-run order statistics.
     """
 
-    clinical_run: np.ndarray
-    clinical_size: np.ndarray
     clinical_ptr: np.ndarray
-    leader_run: np.ndarray
-    leader_size: np.ndarray
-    follower_run: np.ndarray
-    follower_size: np.ndarray
-    ms_size: np.ndarray
-    role_size: np.ndarray
+    clinical_n: np.ndarray
+    clinical_pad: np.ndarray
+    clinical_valid: np.ndarray
+    leader_ptr: np.ndarray
+    leader_n: np.ndarray
+    follower_ptr: np.ndarray
+    follower_n: np.ndarray
+    ms_n: np.ndarray
+    role_n: np.ndarray
+
+
+def _as_sizes(counts: np.ndarray) -> np.ndarray:
+    return np.where(counts > 0, counts, np.nan).astype(float)
 
 
 def with_indices(const: Constants) -> Constants:
@@ -213,26 +250,26 @@ def with_indices(const: Constants) -> Constants:
     leader_idx = np.flatnonzero(const.is_leader)
     follower_idx = np.flatnonzero(const.follower)
 
-    def per_run(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        runs = run_of[idx]
-        return runs, np.bincount(runs, minlength=n_runs)
-
-    clinical_run, clinical_size = per_run(clinical_idx)
-    leader_run, leader_size = per_run(leader_idx)
-    follower_run, follower_size = per_run(follower_idx)
+    clinical_ptr = group_ptr(clinical_idx, run_ptr)
+    leader_ptr = group_ptr(leader_idx, run_ptr)
+    follower_ptr = group_ptr(follower_idx, run_ptr)
     role_idx = {k: np.flatnonzero(v) for k, v in const.role_masks.items()}
+    n_clin = np.diff(clinical_ptr)
+    width = np.arange(max(1, int(n_clin.max(initial=0))))
+    valid = width[None, :] < n_clin[:, None]
     sizes = RunSizes(
-        clinical_run=clinical_run,
-        clinical_size=clinical_size,
-        clinical_ptr=np.concatenate([[0], np.cumsum(clinical_size)]),
-        leader_run=leader_run,
-        leader_size=leader_size,
-        follower_run=follower_run,
-        follower_size=follower_size,
-        ms_size=np.diff(ms_ptr),
-        role_size=np.stack(
-            [np.bincount(run_of[i], minlength=n_runs) for i in role_idx.values()], axis=1
-        ).reshape(n_runs, len(role_idx)),
+        clinical_ptr=clinical_ptr,
+        clinical_n=_as_sizes(n_clin),
+        clinical_pad=np.where(valid, clinical_ptr[:-1, None] + width[None, :], 0),
+        clinical_valid=valid,
+        leader_ptr=leader_ptr,
+        leader_n=_as_sizes(np.diff(leader_ptr)),
+        follower_ptr=follower_ptr,
+        follower_n=_as_sizes(np.diff(follower_ptr)),
+        ms_n=_as_sizes(np.diff(ms_ptr)),
+        role_n=_as_sizes(
+            np.stack([np.diff(group_ptr(i, run_ptr)) for i in role_idx.values()], axis=1)
+        ),
     )
     return dataclasses.replace(
         const,

@@ -136,3 +136,35 @@ def test_stacking_refuses_different_parameters():
 def test_snapshot_weeks_outside_the_run_are_refused():
     with pytest.raises(ValueError, match="outside 0..10"):
         run_replications(Params(weeks=10), [np.random.SeedSequence(0)], [11])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 700), min_size=1, max_size=12),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_segment_sums_and_quantiles_do_not_depend_on_the_neighbours(sizes, seed):
+    """A run's totals and order statistics are the same bits whatever runs sit beside it."""
+    from medlead.model.outputs import QUANTILES, run_quantiles
+    from medlead.model.state import RunSizes, segment_sums, segment_sums_rows
+
+    rng = np.random.default_rng(seed)
+    ptr = np.concatenate([[0], np.cumsum(sizes)])
+    x = rng.random(ptr[-1]) * rng.random()
+    sums = segment_sums(x, ptr)
+    rows = segment_sums_rows(np.stack([x, x * x]), ptr)
+    width = np.arange(max(1, max(sizes)))
+    valid = width[None, :] < np.array(sizes)[:, None]
+    pad = np.where(valid, ptr[:-1, None] + width[None, :], 0)
+    nan = np.full(len(sizes), np.nan)
+    sz = RunSizes(ptr, nan, pad, valid, ptr, nan, ptr, nan, nan, nan[:, None])
+    q = run_quantiles(x, sz)
+    for r in range(len(sizes)):
+        alone = x[ptr[r] : ptr[r + 1]]
+        one = np.array([0, alone.size])
+        assert sums[r] == segment_sums(alone, one)[0]
+        assert rows[1, r] == segment_sums(alone * alone, one)[0]
+        if alone.size:
+            assert np.array_equal(q[r], np.quantile(alone, QUANTILES))
+        else:
+            assert np.isnan(q[r]).all() and sums[r] == 0.0

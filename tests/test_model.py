@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from medlead.model import REPORTERS, SUMMARY_KEYS, HospitalModel, Params
 from medlead.model.dynamics import persuasion_hours, phase
+from medlead.model.mechanisms import culture_maturity
 from medlead.model.outputs import summarise
 
 SMALL = dict(n_directorates=2, microsystems_per_directorate=3)
@@ -153,8 +154,10 @@ def check_engagements(model: HospitalModel) -> None:
     assert np.all(s.weeks_left[engaged] >= 0)
     assert np.all(s.weeks_left[engaged] < pr.engagement_weeks)
     # Only people with persuasion hours hold engagements.
+    # The hours of the week just run: its phase and its career-structure maturity.
     programme = phase(pr, s.week - 1, s.withdrawn)[3]
-    hours = persuasion_hours(s, pr, programme)
+    maturity = culture_maturity(s.week - 1, pr.culture_change_half_life)
+    hours = persuasion_hours(s, pr, programme, maturity)
     assert np.all(hours[engaged] > 0)
     assert model._row["engagements"] == engaged.size
 

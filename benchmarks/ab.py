@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-CHILD = r"""
+FINDER = r"""
 import importlib.machinery, importlib.util, json, sys, time
 src = sys.argv[1]
 if src != "-":
@@ -41,6 +41,11 @@ if src != "-":
                     return importlib.util.spec_from_file_location(name, file)
             return None
     sys.meta_path.insert(0, Finder())
+"""
+"""Child-process prelude: with ``sys.argv[1]`` a folder (not ``-``), import
+``medlead.model`` and ``medlead.agents`` from that extracted revision."""
+
+CHILD = FINDER + r"""
 import numpy as np
 from medlead.model import HospitalModel, Params, dynamics
 staff, weeks = int(sys.argv[2]), int(sys.argv[3])
@@ -63,6 +68,14 @@ print(json.dumps({"full_cpu": full[0], "full_wall": full[1], "core_cpu": core[0]
 """
 
 
+def extract(rev: str, folder: str) -> None:
+    """Write ``model/`` and ``agents/`` as of git revision ``rev`` into ``folder``."""
+    archive = subprocess.run(
+        ["git", "archive", rev, "model", "agents"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Interleaved A/B timing of two revisions.")
     ap.add_argument("rev", help="the 'before' git revision (the working tree is 'after')")
@@ -72,13 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(
-            ["git", "archive", args.rev, "model", "agents"],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        extract(args.rev, tmp)
         out: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
         for _ in range(args.rounds):
             for label, src in (("before", tmp), ("after", "-")):

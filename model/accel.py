@@ -11,9 +11,10 @@ equations is kept in step with the oracle.)
 It is used only when it pays and is available:
 
 * numba imports (it is optional: without it the numpy path runs, same results);
-* the network has at least :data:`MIN_EDGES` ties (importing numba costs ~1 s and a
-  first compilation ~1 s, cached on disk afterwards, which a 610-staff Trust would
-  never win back);
+* the network has at least :data:`MIN_EDGES` ties, or the run will visit at least
+  :data:`MIN_EDGE_WEEKS` ties in all (a batch of stacked replications,
+  :mod:`medlead.model.batch`): importing numba costs ~1 s and a first compilation ~1 s,
+  cached on disk afterwards, which one 610-staff Trust would never win back;
 * ``MEDLEAD_NUMBA`` is not ``0`` (``MEDLEAD_NUMBA=1`` forces it on for any size, which
   the tests use to hold it against the numpy path).
 
@@ -32,6 +33,7 @@ from collections.abc import Callable
 import numpy as np
 
 MIN_EDGES = 100_000
+MIN_EDGE_WEEKS = 5_000_000
 
 _KERNEL: Callable | None = None
 _TRIED = False
@@ -68,13 +70,14 @@ def _compile() -> Callable | None:
     return neighbour_sums
 
 
-def kernel(n_edges: int) -> Callable | None:
+def kernel(n_edges: int, weeks: int = 0) -> Callable | None:
     """The compiled neighbour-sums kernel, if it should be used for a network of
-    ``n_edges`` ties; ``None`` for the numpy path.
+    ``n_edges`` ties run for ``weeks`` weeks (0: unknown); ``None`` for the numpy path.
     """
     global _KERNEL, _TRIED
     flag = os.environ.get("MEDLEAD_NUMBA", "")
-    if flag == "0" or (flag != "1" and n_edges < MIN_EDGES):
+    pays = n_edges >= MIN_EDGES or n_edges * weeks >= MIN_EDGE_WEEKS
+    if flag == "0" or (flag != "1" and not pays):
         return None
     if not _TRIED:
         _TRIED = True

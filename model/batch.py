@@ -26,6 +26,7 @@ import scipy.sparse as sp
 
 from medlead.model import dynamics
 from medlead.model.hospital import HospitalModel, seed_streams
+from medlead.model.mechanisms import EdgeWork
 from medlead.model.organisation import Organisation, build_organisation
 from medlead.model.outputs import REPORTERS, summarise, weekly_table
 from medlead.model.params import Params
@@ -227,6 +228,10 @@ def run_stacked(
         states.append(initial_state(org, params))
         rngs.append(np.random.default_rng(dyn_ss))
     const = stack_constants(consts)
+    if len(seeds) > 1:  # a stack visits its ties often enough for the compiled kernel
+        const = dataclasses.replace(
+            const, edge_work=EdgeWork(const.ties, const.tie_rows, const.lead_weight, params.weeks)
+        )
     state = dynamics.initial_practice(stack_states(states, const), const, params)
     history = np.empty((len(seeds), params.weeks + 1, len(REPORTERS)))
     snaps: list[dict[int, State]] = [{} for _ in seeds]

@@ -309,11 +309,14 @@ class EdgeWork:
     then :func:`medlead.model.accel.kernel`'s compiled function.
     """
 
-    def __init__(self, ties: sp.csr_array, rows: np.ndarray, lead_weight: np.ndarray):
+    def __init__(
+        self, ties: sp.csr_array, rows: np.ndarray, lead_weight: np.ndarray, weeks: int = 0
+    ):
         self.rows = rows
         self.lead_edges = np.flatnonzero(lead_weight != 0)
         self.lead_cols = ties.indices[self.lead_edges]
-        self.kernel = accel.kernel(ties.nnz)
+        self.weeks = weeks
+        self.kernel = accel.kernel(ties.nnz, weeks)
         self._ties = ties
         # The kernel streams the column indices every week: int32 halves that traffic.
         small = ties.shape[0] < 2**31 - 1
@@ -329,7 +332,7 @@ class EdgeWork:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         if self.kernel is not None:
-            self.kernel = accel.kernel(self._ties.nnz)
+            self.kernel = accel.kernel(self._ties.nnz, self.__dict__.get("weeks", 0))
 
     def buffers(self) -> EdgeWork:
         """Allocate the numpy path's buffers (once)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from medlead.model.state import (
+    QUANTILES,
     Constants,
     RunSizes,
     State,
@@ -68,9 +69,6 @@ SUMMARY_KEYS: tuple[str, ...] = (
 ) + tuple(f"{st}_share_{r}" for st in STATES for r in ROLES)
 
 
-QUANTILES = np.array([0.1, 0.5, 0.9])
-
-
 def quantiles(x: np.ndarray, q: np.ndarray = QUANTILES) -> np.ndarray:
     """``np.quantile(x, q)`` (default 'linear' method) without its per-call overhead.
 
@@ -109,31 +107,27 @@ _FLAG_CODES = np.array(
 )
 
 
-def run_quantiles(x: np.ndarray, sizes: RunSizes, q: np.ndarray = QUANTILES) -> np.ndarray:
-    """:func:`quantiles` of each run's clinical values at once: (runs, len(q)).
+def run_quantiles(x: np.ndarray, sizes: RunSizes) -> np.ndarray:
+    """:func:`quantiles` (at :data:`QUANTILES`) of each run's clinical values at once.
 
     ``x`` holds the clinical staff's values in ``clinical_idx`` order. Each run's values
     are laid out in one padded row and sorted; the order statistics are those
-    ``np.partition`` finds, and the lerp is numpy's, so each row equals
-    ``np.quantile`` of that run alone (``tests/test_batch.py``).
+    ``np.partition`` finds, and the lerp is numpy's (its indices and weights are fixed
+    for a run, in ``sizes``), so row ``r`` equals ``np.quantile`` of run ``r`` alone
+    (``tests/test_batch.py``). Returns (runs, 3); NaN for a run without clinical staff.
     """
-    n = np.diff(sizes.clinical_ptr)[:, None]
     if x.size == 0:
-        return np.full((n.shape[0], q.size), np.nan)
+        return np.full(sizes.quantile_lo.shape, np.nan)
     rows = np.where(sizes.clinical_valid, x[sizes.clinical_pad], np.inf)
     rows.sort(axis=1)
-    vi = (n - 1) * q[None, :]
-    top = vi >= n - 1
-    lo = np.where(top, n - 1, np.floor(vi))
-    hi = np.where(top, n - 1, np.floor(vi) + 1)
-    r = np.arange(n.shape[0])[:, None]
-    a = rows[r, lo.astype(np.intp).clip(0)]
-    b = rows[r, hi.astype(np.intp).clip(0)]
-    gamma = vi - lo
+    flat = rows.reshape(-1)
+    a = flat[sizes.quantile_lo]
+    b = flat[sizes.quantile_hi]
+    gamma = sizes.quantile_gamma
     with np.errstate(invalid="ignore"):  # inf - inf in the rows of empty runs
         diff = b - a
         out = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
-    return np.where(n > 0, out, np.nan)
+    return np.where(sizes.quantile_ok, out, np.nan)
 
 
 def weekly_table(
@@ -196,8 +190,9 @@ def weekly_table(
     leaders = segment_sums(c[const.leader_idx], sz.leader_ptr) / sz.leader_n
     followers = segment_sums(c[const.follower_idx], sz.follower_ptr) / sz.follower_n
     people = const.run_ptr
+    out = np.empty((n_runs, len(REPORTERS)))
     cols = {
-        "week": np.full(n_runs, float(state.week)),
+        "week": state.week,
         "committed_share": clin_counts[:, 0] / n_clin,
         "compliant_share": clin_counts[:, 1] / n_clin,
         "practising_share": clin_counts[:, 2] / n_clin,
@@ -216,18 +211,20 @@ def weekly_table(
         "microsystems_flipped_share": segment_sums((ms_share < 0.1) | (ms_share > 0.9), ms_ptr)
         / sz.ms_n,
         "engagement_gap": leaders - followers,
-        "stigma": np.full(n_runs, float(stigma)),
+        "stigma": stigma,
         "champions": segment_sums(state.champion, people),
         "engagements": segment_sums(state.target >= 0, people),
-        "pressure": np.full(n_runs, float(state.pressure)),
-        "leadership_hours": np.broadcast_to(state.leadership_hours, n_runs),
-        "management_pressure_spent": np.broadcast_to(state.pressure_spent, n_runs),
-        "intervention_active": np.full(n_runs, float(active)),
+        "pressure": state.pressure,
+        "leadership_hours": state.leadership_hours,
+        "management_pressure_spent": state.pressure_spent,
+        "intervention_active": float(active),
     }
     for g, role in enumerate(const.role_idx):
         for f, name in enumerate(STATES):
             cols[f"{name}_share_{role}"] = role_counts[:, g, f] / sz.role_n[:, g]
-    return np.stack([np.asarray(cols[name], float) for name in REPORTERS], axis=1)
+    for j, name in enumerate(REPORTERS):
+        out[:, j] = cols[name]
+    return out
 
 
 def weekly_row(

@@ -203,7 +203,9 @@ class RunSizes:
     ``*_n`` the group sizes as floats, NaN for an empty group, so that a mean over an
     empty group is NaN as ``x[idx].mean()`` would give it. ``clinical_pad`` lays each
     run's clinical staff out in one row (``clinical_valid`` marks the real entries) for
-    per-run order statistics.
+    per-run order statistics; ``quantile_*`` are numpy's 'linear' quantile indices (into
+    those rows, flattened) and weights for each run's size
+    (:func:`medlead.model.outputs.run_quantiles`).
     """
 
     clinical_ptr: np.ndarray
@@ -216,10 +218,38 @@ class RunSizes:
     follower_n: np.ndarray
     ms_n: np.ndarray
     role_n: np.ndarray
+    quantile_lo: np.ndarray
+    quantile_hi: np.ndarray
+    quantile_gamma: np.ndarray
+    quantile_ok: np.ndarray
 
 
 def _as_sizes(counts: np.ndarray) -> np.ndarray:
     return np.where(counts > 0, counts, np.nan).astype(float)
+
+
+QUANTILES = np.array([0.1, 0.5, 0.9])
+"""The commitment quantiles reported every week (p10, p50, p90)."""
+
+
+def _quantile_layout(n: np.ndarray, width: int) -> dict[str, np.ndarray]:
+    """Where numpy's 'linear' quantiles of each run lie in its padded, sorted row.
+
+    The virtual index ``(n-1) q``, the order statistics either side (clamped at the
+    top) and the weight between them, as flat indices into a (runs, width) array.
+    """
+    n = n[:, None]
+    vi = (n - 1) * QUANTILES[None, :]
+    top = vi >= n - 1
+    lo = np.where(top, n - 1, np.floor(vi))
+    hi = np.where(top, n - 1, np.floor(vi) + 1)
+    base = np.arange(n.shape[0])[:, None] * width
+    return {
+        "quantile_lo": (base + lo.clip(0).astype(np.intp)),
+        "quantile_hi": (base + hi.clip(0).astype(np.intp)),
+        "quantile_gamma": vi - lo,
+        "quantile_ok": np.broadcast_to(n > 0, vi.shape).copy(),
+    }
 
 
 def with_indices(const: Constants) -> Constants:
@@ -270,6 +300,7 @@ def with_indices(const: Constants) -> Constants:
         role_n=_as_sizes(
             np.stack([np.diff(group_ptr(i, run_ptr)) for i in role_idx.values()], axis=1)
         ),
+        **_quantile_layout(n_clin, width.size),
     )
     return dataclasses.replace(
         const,

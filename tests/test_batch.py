@@ -146,7 +146,12 @@ def test_snapshot_weeks_outside_the_run_are_refused():
 def test_segment_sums_and_quantiles_do_not_depend_on_the_neighbours(sizes, seed):
     """A run's totals and order statistics are the same bits whatever runs sit beside it."""
     from medlead.model.outputs import QUANTILES, run_quantiles
-    from medlead.model.state import RunSizes, segment_sums, segment_sums_rows
+    from medlead.model.state import (
+        RunSizes,
+        _quantile_layout,
+        segment_sums,
+        segment_sums_rows,
+    )
 
     rng = np.random.default_rng(seed)
     ptr = np.concatenate([[0], np.cumsum(sizes)])
@@ -157,7 +162,8 @@ def test_segment_sums_and_quantiles_do_not_depend_on_the_neighbours(sizes, seed)
     valid = width[None, :] < np.array(sizes)[:, None]
     pad = np.where(valid, ptr[:-1, None] + width[None, :], 0)
     nan = np.full(len(sizes), np.nan)
-    sz = RunSizes(ptr, nan, pad, valid, ptr, nan, ptr, nan, nan, nan[:, None])
+    layout = _quantile_layout(np.array(sizes), width.size)
+    sz = RunSizes(ptr, nan, pad, valid, ptr, nan, ptr, nan, nan, nan[:, None], **layout)
     q = run_quantiles(x, sz)
     for r in range(len(sizes)):
         alone = x[ptr[r] : ptr[r + 1]]

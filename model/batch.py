@@ -30,28 +30,12 @@ from medlead.model.mechanisms import EdgeWork
 from medlead.model.organisation import Organisation, build_organisation
 from medlead.model.outputs import REPORTERS, summarise, weekly_table
 from medlead.model.params import Params
-from medlead.model.state import Constants, State, derive_constants, initial_state, with_indices
+from medlead.model.state import Constants, State, derive_constants, initial_state
 
 MAX_STACK_PEOPLE = 40_000
 """Stack replications until the system holds about this many people. Beyond a few
 thousand people per numpy call the fixed per-call overhead no longer dominates, so a
 bigger stack gains nothing and only costs memory (docs/performance.md)."""
-
-_PERSON_FIELDS = (
-    "clinical",
-    "coupling",
-    "reach",
-    "duality_factor",
-    "is_director",
-    "is_leader",
-    "follower",
-    "threshold",
-    "influence",
-    "scope_len",
-    "ms_peer_rowsum",
-)
-_EDGE_FIELDS = ("peer_weight", "lead_weight")
-_SCALAR_FIELDS = ("compliance_decay", "commitment_decay", "habit_decay", "recovery")
 
 
 @dataclass
@@ -122,44 +106,73 @@ def _block_diagonal(mats: Sequence[sp.csr_array], offsets: np.ndarray) -> sp.csr
     return out
 
 
-def stack_constants(consts: Sequence[Constants]) -> Constants:
-    """One :class:`Constants` for the disconnected union of several runs' hospitals.
+_ORG_PEOPLE = (
+    "role",
+    "world",
+    "leader",
+    "autonomy",
+    "credibility",
+    "identification",
+    "threshold",
+    "influence",
+    "commitment0",
+)
 
-    People of run ``r`` are renumbered from ``run_ptr[r]`` and its microsystems from
-    ``ms_ptr[r]``; ties become block-diagonal, so no tie crosses between runs.
+
+def _offset(x: np.ndarray, by: int) -> np.ndarray:
+    """Indices ``x`` shifted by ``by``, keeping ``-1`` (none) as it is."""
+    return np.where(x >= 0, x + by, -1)
+
+
+def stack_organisations(
+    orgs: Sequence[Organisation],
+) -> tuple[Organisation, np.ndarray, np.ndarray]:
+    """The disconnected union of several runs' hospitals, as one :class:`Organisation`.
+
+    People of run ``r`` are renumbered from ``run_ptr[r]``, its microsystems from
+    ``ms_ptr[r]`` and its directorates likewise; ties become block-diagonal, so none
+    crosses between runs. Returns ``(organisation, run_ptr, ms_ptr)``.
     """
-    run_ptr = np.cumsum([0] + [c.n for c in consts])
-    ms_ptr = np.cumsum([0] + [c.n_ms for c in consts])
-    first = consts[0]
-    for name in _SCALAR_FIELDS:
-        if any(getattr(c, name) != getattr(first, name) for c in consts):
-            raise ValueError(f"stacked runs must share their parameters ({name} differs)")
-    cat = {f: np.concatenate([getattr(c, f) for c in consts]) for f in _PERSON_FIELDS}
-    cat.update({f: np.concatenate([getattr(c, f) for c in consts]) for f in _EDGE_FIELDS})
-    microsystem = np.concatenate(
-        [np.where(c.microsystem >= 0, c.microsystem + ms_ptr[i], -1) for i, c in enumerate(consts)]
-    )
-    scope_off = np.cumsum([0] + [c.scope_idx.size for c in consts])
-    const = Constants(
-        n=int(run_ptr[-1]),
-        n_ms=int(ms_ptr[-1]),
-        microsystem=microsystem,
-        ms_index=microsystem.clip(0),
-        ms_clinical_size=np.concatenate([c.ms_clinical_size for c in consts]),
-        scope_ptr=np.concatenate(
-            [c.scope_ptr[:-1] + scope_off[i] for i, c in enumerate(consts)] + [scope_off[-1:]]
+    run_ptr = np.cumsum([0] + [o.n for o in orgs])
+    ms_ptr = np.cumsum([0] + [o.n_microsystems for o in orgs])
+    dir_ptr = np.cumsum([0] + [o.duality_quality.size for o in orgs])
+    scope_off = np.cumsum([0] + [o.scope_idx.size for o in orgs])
+    ms_staff = [o.ms_ptr[:-1] + run_ptr[i] for i, o in enumerate(orgs)]
+    stacked = Organisation(
+        params=orgs[0].params,
+        **{f: np.concatenate([getattr(o, f) for o in orgs]) for f in _ORG_PEOPLE},
+        microsystem=np.concatenate([_offset(o.microsystem, ms_ptr[i]) for i, o in enumerate(orgs)]),
+        directorate=np.concatenate(
+            [_offset(o.directorate, dir_ptr[i]) for i, o in enumerate(orgs)]
         ),
-        scope_idx=np.concatenate([c.scope_idx + run_ptr[i] for i, c in enumerate(consts)]),
-        ties=_block_diagonal([c.ties for c in consts], run_ptr),
-        tie_rows=np.concatenate([c.tie_rows + run_ptr[i] for i, c in enumerate(consts)]),
-        ms_peer=_block_diagonal([c.ms_peer for c in consts], run_ptr),
-        role_masks={k: np.concatenate([c.role_masks[k] for c in consts]) for k in first.role_masks},
-        run_ptr=run_ptr,
-        ms_ptr=ms_ptr,
-        **cat,
-        **{f: getattr(first, f) for f in _SCALAR_FIELDS},
+        duality_quality=np.concatenate([o.duality_quality for o in orgs]),
+        ms_ptr=np.concatenate(ms_staff + [run_ptr[-1:]]),
+        ms_directorate=np.concatenate(
+            [_offset(o.ms_directorate, dir_ptr[i]) for i, o in enumerate(orgs)]
+        ),
+        ties={
+            kind: _block_diagonal([o.ties[kind] for o in orgs], run_ptr) for kind in orgs[0].ties
+        },
+        scope_ptr=np.concatenate(
+            [o.scope_ptr[:-1] + scope_off[i] for i, o in enumerate(orgs)] + [scope_off[-1:]]
+        ),
+        scope_idx=np.concatenate([o.scope_idx + run_ptr[i] for i, o in enumerate(orgs)]),
     )
-    return with_indices(const)
+    return stacked, run_ptr, ms_ptr
+
+
+def stacked_start(params: Params, orgs: Sequence[Organisation]) -> tuple[Constants, State]:
+    """Constants and week-0 state of the runs of ``orgs`` stacked into one system."""
+    org, run_ptr, ms_ptr = stack_organisations(orgs)
+    const = derive_constants(org, params, (run_ptr, ms_ptr))
+    if len(orgs) > 1:  # a stack visits its ties often enough for the compiled kernel
+        const = dataclasses.replace(
+            const, edge_work=EdgeWork(const.ties, const.tie_rows, const.lead_weight, params.weeks)
+        )
+    state = initial_state(org, params)
+    state.leadership_hours = np.zeros(len(orgs))
+    state.pressure_spent = np.zeros(len(orgs))
+    return const, dynamics.initial_practice(state, const, params)
 
 
 _NOT_PER_PERSON = ("performance", "leadership_hours", "pressure_spent")
@@ -167,30 +180,6 @@ _NOT_PER_PERSON = ("performance", "leadership_hours", "pressure_spent")
 
 def _is_per_person(state: State, name: str) -> bool:
     return isinstance(getattr(state, name), np.ndarray) and name not in _NOT_PER_PERSON
-
-
-def stack_states(states: Sequence[State], const: Constants) -> State:
-    """One :class:`State` for runs stacked as in :func:`stack_constants`.
-
-    Engagement targets are renumbered like the people; the running totals become one
-    entry per run.
-    """
-    first = states[0]
-    arrays = {
-        f.name: np.concatenate([getattr(s, f.name) for s in states])
-        for f in dataclasses.fields(State)
-        if _is_per_person(first, f.name)
-    }
-    arrays["target"] = np.concatenate(
-        [np.where(s.target >= 0, s.target + const.run_ptr[i], -1) for i, s in enumerate(states)]
-    )
-    return dataclasses.replace(
-        first,
-        **arrays,
-        performance=np.concatenate([s.performance for s in states]),
-        leadership_hours=np.array([float(s.leadership_hours) for s in states]),
-        pressure_spent=np.array([float(s.pressure_spent) for s in states]),
-    )
 
 
 def split_state(state: State, const: Constants, r: int) -> State:
@@ -219,20 +208,12 @@ def run_stacked(
 ) -> list[RunResult]:
     """Run every seed of ``params`` as one stacked system (see the module docstring)."""
     weeks = _check_weeks(params, snapshot_weeks)
-    orgs, consts, states, rngs = [], [], [], []
+    orgs, rngs = [], []
     for ss in seeds:
         _, (org_ss, dyn_ss, _mesa) = seed_streams(ss)
-        org = build_organisation(params, np.random.default_rng(org_ss))
-        orgs.append(org)
-        consts.append(derive_constants(org, params))
-        states.append(initial_state(org, params))
+        orgs.append(build_organisation(params, np.random.default_rng(org_ss)))
         rngs.append(np.random.default_rng(dyn_ss))
-    const = stack_constants(consts)
-    if len(seeds) > 1:  # a stack visits its ties often enough for the compiled kernel
-        const = dataclasses.replace(
-            const, edge_work=EdgeWork(const.ties, const.tie_rows, const.lead_weight, params.weeks)
-        )
-    state = dynamics.initial_practice(stack_states(states, const), const, params)
+    const, state = stacked_start(params, orgs)
     history = np.empty((len(seeds), params.weeks + 1, len(REPORTERS)))
     snaps: list[dict[int, State]] = [{} for _ in seeds]
 

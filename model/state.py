@@ -330,8 +330,16 @@ ROLE_GROUPS: dict[str, tuple[int, ...]] = {
 }
 
 
-def derive_constants(org: Organisation, params: Params) -> Constants:
+def derive_constants(
+    org: Organisation, params: Params, runs: tuple[np.ndarray, np.ndarray] | None = None
+) -> Constants:
     """Precompute what the weekly step needs and does not change during a run.
+
+    ``runs`` = ``(run_ptr, ms_ptr)`` marks an organisation that stacks several runs'
+    hospitals (:mod:`medlead.model.batch`): run ``r`` holds people
+    ``run_ptr[r]:run_ptr[r+1]`` and microsystems ``ms_ptr[r]:ms_ptr[r+1]``.
+    Everything here is computed per person, per tie or per row, so a stacked hospital
+    gets the same constants, to the bit, as it would alone.
 
     The influence network is the union of microsystem and professional ties (weighted
     by the neighbour's influence: inverted power) and leader → follower ties (weighted
@@ -353,10 +361,13 @@ def derive_constants(org: Organisation, params: Params) -> Constants:
     cols = np.concatenate([peer.col, lead.col]).astype(np.int64)
     w_peer = np.concatenate([peer.data, np.zeros(lead.nnz)])
     w_lead = np.concatenate([np.zeros(peer.nnz), lead.data])
-    order = np.lexsort((cols, rows))
-    rows, cols, w_peer, w_lead = rows[order], cols[order], w_peer[order], w_lead[order]
+    # Edges by (row, column), stably: one sort of a combined key is the order of
+    # np.lexsort((cols, rows)) at a tenth of its cost.
+    key = rows * n + cols
+    order = np.argsort(key, kind="stable")
+    key, rows, cols, w_peer, w_lead = (a[order] for a in (key, rows, cols, w_peer, w_lead))
     first = np.ones(rows.size, bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    first[1:] = key[1:] != key[:-1]
     starts = np.flatnonzero(first)
     rows, cols = rows[starts], cols[starts]
     w_peer = np.add.reduceat(w_peer, starts) if starts.size else w_peer
@@ -419,5 +430,7 @@ def derive_constants(org: Organisation, params: Params) -> Constants:
         commitment_decay=decay_factor(params.commitment_half_life),
         habit_decay=decay_factor(params.habit_half_life),
         recovery=1.0 - decay_factor(params.receptivity_recovery_weeks),
+        run_ptr=None if runs is None else runs[0],
+        ms_ptr=None if runs is None else runs[1],
     )
     return with_indices(const)

@@ -18,9 +18,10 @@ from medlead.model.batch import (
     run_replications,
     run_stacked,
     split_state,
-    stack_constants,
-    stack_states,
+    stack_organisations,
+    stacked_start,
 )
+from medlead.model.dynamics import initial_practice
 from medlead.model.organisation import build_organisation
 from medlead.model.state import State, derive_constants, initial_state
 
@@ -108,29 +109,25 @@ def test_large_stack_with_the_compiled_kernel_equals_alone():
         assert_same_run(a, b)
 
 
-def test_stack_and_split_round_trip():
+def test_stacked_hospitals_keep_their_own_constants_and_state():
     p = Params(n_directorates=2, microsystems_per_directorate=3)
     orgs = [build_organisation(p, np.random.default_rng(s)) for s in (1, 2, 3)]
-    consts = [derive_constants(o, p) for o in orgs]
-    states = [initial_state(o, p) for o in orgs]
-    for i, s in enumerate(states):  # engagements and totals survive the renumbering
-        s.target[0] = orgs[i].n - 1
-        s.leadership_hours = 1.5 * i
-    const = stack_constants(consts)
-    assert const.n == sum(o.n for o in orgs) and const.n_runs == 3
-    assert const.ties.nnz == sum(c.ties.nnz for c in consts)
-    rows, cols = const.ties.nonzero()
+    org, run_ptr, ms_ptr = stack_organisations(orgs)
+    assert org.n == sum(o.n for o in orgs) and run_ptr.tolist()[-1] == org.n
+    rows, cols = org.ties["microsystem"].nonzero()
+    const, state = stacked_start(p, orgs)
+    assert const.n_runs == 3
     assert np.array_equal(const.run_of[rows], const.run_of[cols])  # no tie crosses runs
-    stacked = stack_states(states, const)
-    for r, s in enumerate(states):
-        assert_same_state(s, split_state(stacked, const, r))
-
-
-def test_stacking_refuses_different_parameters():
-    a, b = Params(compliance_half_life=10), Params(compliance_half_life=20)
-    consts = [derive_constants(build_organisation(p, np.random.default_rng(0)), p) for p in (a, b)]
-    with pytest.raises(ValueError, match="compliance_decay"):
-        stack_constants(consts)
+    lone = [derive_constants(o, p) for o in orgs]
+    assert const.ties.nnz == sum(c.ties.nnz for c in lone)
+    for r, c in enumerate(lone):
+        a, b = run_ptr[r], run_ptr[r + 1]
+        for name in ("reach", "threshold", "influence", "duality_factor", "ms_peer_rowsum"):
+            assert np.array_equal(getattr(const, name)[a:b], getattr(c, name)), name
+        ms = slice(ms_ptr[r], ms_ptr[r + 1])
+        assert np.array_equal(const.ms_clinical_size[ms], c.ms_clinical_size)
+        alone = initial_practice(initial_state(orgs[r], p), c, p)
+        assert_same_state(alone, split_state(state, const, r))
 
 
 def test_snapshot_weeks_outside_the_run_are_refused():

@@ -1,6 +1,12 @@
-"""medlead's model: parameters, organisation, vectorised dynamics and ``HospitalModel``."""
+"""medlead's model: parameters, organisation, vectorised dynamics and ``HospitalModel``.
 
-from medlead.model.hospital import HospitalModel, seed_streams
+``HospitalModel`` (and with it Mesa, about a second of imports) loads on first use, so a
+command that only runs the vectorised core (``medlead run``, a sweep's workers) or reads
+parameters never imports Mesa.
+"""
+
+from typing import TYPE_CHECKING
+
 from medlead.model.layout import hospital_layout
 from medlead.model.organisation import (
     TIE_KINDS,
@@ -18,6 +24,19 @@ from medlead.model.params import (
     ParamError,
     Params,
 )
+from medlead.model.seeds import seed_streams
+
+if TYPE_CHECKING:
+    from medlead.model.hospital import HospitalModel
+
+
+def __getattr__(name: str):
+    if name == "HospitalModel":
+        from medlead.model.hospital import HospitalModel
+
+        return HospitalModel
+    raise AttributeError(f"module 'medlead.model' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 

@@ -18,18 +18,22 @@ stacked path is held against; :func:`run_replications` is what the engine calls.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 from medlead.model import dynamics
-from medlead.model.hospital import HospitalModel, seed_streams
 from medlead.model.mechanisms import EdgeWork
 from medlead.model.organisation import Organisation, build_organisation
-from medlead.model.outputs import REPORTERS, summarise, weekly_table
+from medlead.model.outputs import REPORTERS, history_frame, summarise, weekly_table
 from medlead.model.params import Params
+from medlead.model.seeds import seed_streams
 from medlead.model.state import Constants, State, derive_constants, initial_state
 
 MAX_STACK_PEOPLE = 40_000
@@ -64,6 +68,10 @@ class RunResult:
         """The run summary (:func:`~medlead.model.outputs.summarise`)."""
         return summarise(self.history)
 
+    def timeseries(self) -> pd.DataFrame:
+        """Weekly reporters as a DataFrame, as :meth:`HospitalModel.timeseries` gives."""
+        return history_frame(self.history)
+
 
 def _check_weeks(params: Params, snapshot_weeks: Sequence[int]) -> list[int]:
     weeks = sorted({int(w) for w in snapshot_weeks})
@@ -79,6 +87,8 @@ def run_alone(
     snapshot_weeks: Sequence[int] = (),
 ) -> list[RunResult]:
     """Run each seed on its own :class:`HospitalModel`, to the horizon."""
+    from medlead.model.hospital import HospitalModel  # Mesa: only for the oracle loop
+
     weeks = _check_weeks(params, snapshot_weeks)
     out = []
     for ss in seeds:
@@ -201,37 +211,66 @@ def split_state(state: State, const: Constants, r: int) -> State:
     )
 
 
+class Stack:
+    """Replications of one :class:`Params` stacked into one system, ready to run.
+
+    ``Stack(params, seeds)`` builds each run's hospital from its own organisation
+    stream; :meth:`run` runs them all to the horizon. (Split in two so that a caller
+    can show the hospitals' sizes before the run, as ``medlead run`` does.)
+    """
+
+    def __init__(
+        self,
+        params: Params,
+        seeds: Sequence[np.random.SeedSequence],
+        snapshot_weeks: Sequence[int] = (),
+    ):
+        self.params = params
+        self.seeds = list(seeds)
+        self.snapshot_weeks = _check_weeks(params, snapshot_weeks)
+        self.orgs: list[Organisation] = []
+        self.rngs: list[np.random.Generator] = []
+        for ss in self.seeds:
+            _, (org_ss, dyn_ss, _mesa) = seed_streams(ss)
+            self.orgs.append(build_organisation(params, np.random.default_rng(org_ss)))
+            self.rngs.append(np.random.default_rng(dyn_ss))
+        self.const, self.state = stacked_start(params, self.orgs)
+
+    def run(self, progress: Callable[[int], None] | None = None) -> list[RunResult]:
+        """Run every replication to the horizon; ``progress(week)`` after each week."""
+        params, const, state = self.params, self.const, self.state
+        n = len(self.seeds)
+        history = np.empty((n, params.weeks + 1, len(REPORTERS)))
+        snaps: list[dict[int, State]] = [{} for _ in range(n)]
+
+        def record() -> None:
+            active, stigma = dynamics.reporting_context(params, state)
+            history[:, state.week] = weekly_table(
+                state, const, params.committed_cutoff, active, stigma
+            )
+            if state.week in self.snapshot_weeks:
+                for r in range(n):
+                    snaps[r][state.week] = split_state(state, const, r)
+
+        record()
+        while state.week < params.weeks:
+            dynamics.step(state, const, params, self.rngs)
+            record()
+            if progress is not None:
+                progress(state.week)
+        return [
+            RunResult(params, ss, self.orgs[r], history[r], split_state(state, const, r), snaps[r])
+            for r, ss in enumerate(self.seeds)
+        ]
+
+
 def run_stacked(
     params: Params,
     seeds: Sequence[np.random.SeedSequence],
     snapshot_weeks: Sequence[int] = (),
 ) -> list[RunResult]:
     """Run every seed of ``params`` as one stacked system (see the module docstring)."""
-    weeks = _check_weeks(params, snapshot_weeks)
-    orgs, rngs = [], []
-    for ss in seeds:
-        _, (org_ss, dyn_ss, _mesa) = seed_streams(ss)
-        orgs.append(build_organisation(params, np.random.default_rng(org_ss)))
-        rngs.append(np.random.default_rng(dyn_ss))
-    const, state = stacked_start(params, orgs)
-    history = np.empty((len(seeds), params.weeks + 1, len(REPORTERS)))
-    snaps: list[dict[int, State]] = [{} for _ in seeds]
-
-    def record() -> None:
-        active, stigma = dynamics.reporting_context(params, state)
-        history[:, state.week] = weekly_table(state, const, params.committed_cutoff, active, stigma)
-        if state.week in weeks:
-            for r in range(len(seeds)):
-                snaps[r][state.week] = split_state(state, const, r)
-
-    record()
-    while state.week < params.weeks:
-        dynamics.step(state, const, params, rngs)
-        record()
-    return [
-        RunResult(params, ss, orgs[r], history[r], split_state(state, const, r), snaps[r])
-        for r, ss in enumerate(seeds)
-    ]
+    return Stack(params, seeds, snapshot_weeks).run()
 
 
 def run_replications(

@@ -14,8 +14,9 @@ import pandas as pd
 from medlead.agents import Doctor, Manager, Nurse, StaffAgent
 from medlead.model import dynamics
 from medlead.model.organisation import Leader, Organisation, Role, World, build_organisation
-from medlead.model.outputs import REPORTERS, summarise, weekly_row
+from medlead.model.outputs import REPORTERS, history_frame, summarise, weekly_row
 from medlead.model.params import Params
+from medlead.model.seeds import seed_streams
 from medlead.model.state import PER_AGENT_STATE, State, derive_constants, initial_state
 
 AGENT_CLASS = {World.DOCTOR: Doctor, World.NURSE: Nurse, World.MANAGER: Manager}
@@ -26,30 +27,6 @@ RECORDED_AGENT_STATE: tuple[str, ...] = (
     "fidelity",
     "champion",
 )
-
-
-def seed_streams(rng: int | np.random.SeedSequence | None) -> tuple[int | None, list]:
-    """Spawn the run's independent streams from its root seed.
-
-    Returns ``(seed, [organisation, dynamics, mesa])`` SeedSequences. The organisation
-    and dynamics draw from separate streams, so two strategies run with the same seed
-    get the same hospital (common random numbers).
-    """
-    if rng is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
-        root = np.random.SeedSequence(seed)
-    elif isinstance(rng, np.random.SeedSequence):
-        root = rng
-        seed = int(rng.entropy) if isinstance(rng.entropy, int) and not rng.spawn_key else None
-    else:
-        seed = int(rng)
-        if seed < 0:
-            raise ValueError(f"seed={seed} must be a non-negative integer")
-        root = np.random.SeedSequence(seed)
-    children = [
-        np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (i,)) for i in range(3)
-    ]
-    return seed, children
 
 
 class HospitalModel(mesa.Model):
@@ -158,9 +135,7 @@ class HospitalModel(mesa.Model):
 
     def timeseries(self) -> pd.DataFrame:
         """Weekly reporters as a DataFrame (one row per week, including week 0)."""
-        df = pd.DataFrame(self.history, columns=list(REPORTERS))
-        df["week"] = df["week"].astype(int)
-        return df
+        return history_frame(self.history)
 
     def summary(self) -> dict[str, float | None]:
         """The summary keys (``docs/data.md``), from the weeks run so far."""

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 from medlead.model.params import Params
 
@@ -165,6 +168,8 @@ class Organisation:
         Built on demand only: networkx costs ~280 bytes per edge, so prefer the sparse
         matrices for large organisations.
         """
+        import networkx as nx  # ~0.15 s of imports, only for this view
+
         g = nx.DiGraph()
         g.add_nodes_from(
             (i, {"role": Role(int(r)).name.lower(), "microsystem": int(m), "directorate": int(d)})

@@ -7,7 +7,12 @@ every column.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from medlead.model.state import (
     QUANTILES,
@@ -233,6 +238,15 @@ def weekly_row(
     """:func:`weekly_table` of a single run, as ``{reporter: value}``."""
     row = weekly_table(state, const, cutoff, active, stigma)[0]
     return dict(zip(REPORTERS, row.tolist(), strict=True))
+
+
+def history_frame(history: np.ndarray) -> pd.DataFrame:
+    """Weekly reporters as a DataFrame (one row per week, including week 0)."""
+    import pandas as pd  # not needed by the weekly loop
+
+    df = pd.DataFrame(history, columns=list(REPORTERS))
+    df["week"] = df["week"].astype(int)
+    return df
 
 
 def summarise(history: np.ndarray, sustain_week: int = 156) -> dict[str, float | None]:

@@ -74,31 +74,38 @@ def run(
     )
     folder = RunFolder(out, force=force) if out is not None else None
     try:
-        from medlead.model import HospitalModel
+        # The vectorised core without Mesa agents (a stack of one run: the same bits as
+        # HospitalModel, tests/test_batch.py), so `medlead run` never imports Mesa.
+        import numpy as np
+
+        from medlead.model.batch import Stack
+        from medlead.model.seeds import seed_streams
 
         params = cfg.params
         t0 = time.perf_counter()
-        model = HospitalModel(params, rng=cfg.seed)
-        staff = len(model.staff)
+        seed, _ = seed_streams(cfg.seed)
+        stack = Stack(params, [np.random.SeedSequence(seed)])
+        staff = stack.orgs[0].n
         if not quiet:
             say(
                 f"medlead run: preset {cfg.preset}, strategy {params.strategy}, "
-                f"seed {model.seed}, {staff:,} staff, {params.weeks} weeks"
+                f"seed {seed}, {staff:,} staff, {params.weeks} weeks"
             )
         show_bar = (
             not quiet and err_console.is_terminal and staff * params.weeks >= PROGRESS_AGENT_WEEKS
         )
-        summary = _run_model(model, params.weeks, show_bar)
+        result = _run_stack(stack, params.weeks, show_bar)
+        summary = result.summary
         run_seconds = time.perf_counter() - t0
         if folder is not None:
             from medlead.experiments.analysis import figures  # matplotlib: only for a folder
 
             write_run_folder(
                 folder,
-                timeseries=model.timeseries(),
+                timeseries=result.timeseries(),
                 summary=summary,
                 config=cfg,
-                seed=int(model.seed),
+                seed=int(seed),
                 staff=staff,
                 command=command_line(),
                 started=started,
@@ -111,14 +118,15 @@ def run(
         raise
     if quiet:
         return
-    _print_summary(summary, f"summary after week {model.week} ({run_seconds:.2f} s)")
+    _print_summary(summary, f"summary after week {params.weeks} ({run_seconds:.2f} s)")
     if folder is not None:
         say(f"wrote run folder {folder.out}")
 
 
-def _run_model(model: Any, weeks: int, show_bar: bool) -> dict[str, float | None]:
+def _run_stack(stack: Any, weeks: int, show_bar: bool) -> Any:
+    """Run the one-run stack to the horizon (with a week bar on long runs)."""
     if not show_bar:
-        return model.run(weeks)
+        return stack.run()[0]
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -138,7 +146,7 @@ def _run_model(model: Any, weeks: int, show_bar: bool) -> dict[str, float | None
         transient=True,
     ) as bar:
         task = bar.add_task("run", total=weeks)
-        return model.run(weeks, progress=lambda w: bar.update(task, advance=1))
+        return stack.run(progress=lambda w: bar.update(task, advance=1))[0]
 
 
 def _print_summary(summary: dict[str, float | None], title: str) -> None:

@@ -49,7 +49,7 @@ from medlead.experiments.engine.store import (
     stored_runs,
 )
 from medlead.model import REPORTERS, SUMMARY_KEYS, HospitalModel, ParamError, Params
-from medlead.model.hospital import seed_streams
+from medlead.model.seeds import seed_streams
 
 __all__ = [
     "SweepError",

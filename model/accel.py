@@ -41,32 +41,9 @@ _TRIED = False
 
 def _compile() -> Callable | None:
     try:
-        import numba
-    except ImportError:
+        from medlead.model.kernels import neighbour_sums
+    except ImportError:  # numba is optional
         return None
-
-    @numba.njit(cache=True, nogil=True, inline="always")
-    def row_sums(i, indptr, indices, peer, lead, eff, c, bound):  # pragma: no cover
-        # Bounded-confidence weighted sums of person i's like-minded neighbours.
-        ci = c[i]
-        sn = 0.0
-        sd = 0.0
-        for k in range(indptr[i], indptr[i + 1]):
-            j = indices[k]
-            cj = c[j]
-            if abs(ci - cj) <= bound:
-                w = peer[k]
-                if lead[k] != 0.0:
-                    w = peer[k] + lead[k] * eff[j]
-                sn += w * cj
-                sd += w
-        return sn, sd
-
-    @numba.njit(cache=True, nogil=True)
-    def neighbour_sums(indptr, indices, peer, lead, eff, c, bound, num, den):  # pragma: no cover
-        for i in range(c.size):
-            num[i], den[i] = row_sums(i, indptr, indices, peer, lead, eff, c, bound)
-
     return neighbour_sums
 
 

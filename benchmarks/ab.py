@@ -45,7 +45,9 @@ if src != "-":
 """Child-process prelude: with ``sys.argv[1]`` a folder (not ``-``), import
 ``medlead.model`` and ``medlead.agents`` from that extracted revision."""
 
-CHILD = FINDER + r"""
+CHILD = (
+    FINDER
+    + r"""
 import numpy as np
 from medlead.model import HospitalModel, Params, dynamics
 staff, weeks = int(sys.argv[2]), int(sys.argv[3])
@@ -66,6 +68,7 @@ core = (time.process_time() - c0, time.perf_counter() - w0)
 print(json.dumps({"full_cpu": full[0], "full_wall": full[1], "core_cpu": core[0],
                   "core_wall": core[1], "module": dynamics.__file__}))
 """
+)
 
 
 def extract(rev: str, folder: str) -> None:

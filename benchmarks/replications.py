@@ -29,11 +29,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 from benchmarks.ab import FINDER, ROOT, extract
 
-CHILD = FINDER + r"""
+CHILD = (
+    FINDER
+    + r"""
 import numpy as np
 from medlead.model import HospitalModel, Params
 mode, runs, stack = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -53,6 +54,7 @@ c0, w0 = time.process_time(), time.perf_counter()
 go(seeds)
 print(json.dumps({"cpu": time.process_time() - c0, "wall": time.perf_counter() - w0}))
 """
+)
 
 RESULTS = ROOT / "benchmarks" / "results" / "replications.md"
 

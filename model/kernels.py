@@ -12,26 +12,31 @@ from __future__ import annotations
 import numba
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def row_sums(i, indptr, indices, peer, lead, eff, c, bound):  # pragma: no cover
-    """Bounded-confidence weighted sums of person ``i``'s like-minded neighbours."""
-    ci = c[i]
-    sn = 0.0
-    sd = 0.0
-    for k in range(indptr[i], indptr[i + 1]):
-        j = indices[k]
-        cj = c[j]
-        if abs(ci - cj) <= bound:
-            w = peer[k]
-            if lead[k] != 0.0:
-                w = peer[k] + lead[k] * eff[j]
-            sn += w * cj
-            sd += w
-    return sn, sd
-
-
 @numba.njit(cache=True, nogil=True)
 def neighbour_sums(indptr, indices, peer, lead, eff, c, bound, num, den):  # pragma: no cover
-    """Every person's (numerator, denominator) of the neighbour mean, into num and den."""
+    """Every person's (numerator, denominator) of the neighbour mean, into num and den.
+
+    Row ``i``'s edges in CSR order: column ``j = indices[k]``, or ``~indices[k]`` for a
+    leadership edge, whose weight is the next entry of ``lead`` (leadership edges in edge
+    order). Edge weight ``peer[k]``, plus ``lead * eff[j]`` on a leadership edge; only
+    neighbours within ``bound`` of ``c[i]`` count. The same operations in the same order
+    as the numpy path of :func:`medlead.model.mechanisms.neighbour_mean`.
+    """
+    m = 0
     for i in range(c.size):
-        num[i], den[i] = row_sums(i, indptr, indices, peer, lead, eff, c, bound)
+        ci = c[i]
+        sn = 0.0
+        sd = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            w = peer[k]
+            if j < 0:
+                j = ~j
+                w = peer[k] + lead[m] * eff[j]
+                m += 1
+            cj = c[j]
+            if abs(ci - cj) <= bound:
+                sn += w * cj
+                sd += w
+        num[i] = sn
+        den[i] = sd

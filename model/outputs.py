@@ -103,6 +103,9 @@ def quantiles(x: np.ndarray, q: np.ndarray = QUANTILES) -> np.ndarray:
     return out
 
 
+_COLUMN = {name: j for j, name in enumerate(REPORTERS)}
+_ROLE_COLUMNS = np.array([_COLUMN[f"{st}_share_{r}"] for st in STATES for r in ROLES])
+
 # Bits of the per-person code counted by weekly_table: committed 1, compliant 2, practising
 # 4. Column f of _FLAG_CODES marks the codes that carry flag f.
 _FLAGS = ("committed", "compliant", "practising", "compliant_not_committed")
@@ -182,16 +185,19 @@ def weekly_table(
     faithful, habit, commitment, compliance, receptivity = clin_sums / n_clin
     practising_at = np.flatnonzero(p_clin)
     fid_ptr = np.searchsorted(practising_at, ptr)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_fidelity = segment_sums(f_clin[practising_at], fid_ptr) / np.diff(fid_ptr)
+    n_practising = np.diff(fid_ptr)
+    mean_fidelity = segment_sums(f_clin[practising_at], fid_ptr) / np.where(
+        n_practising > 0, n_practising, np.nan
+    )
     ms_share = np.bincount(
         const.in_ms_ms, weights=pr[const.in_ms_idx], minlength=const.n_ms
     ) / np.maximum(const.ms_clinical_size, 1.0)
     ms_ptr = const.ms_ptr
     ms_mean = segment_sums(ms_share, ms_ptr) / sz.ms_n
-    dev = ms_share - np.repeat(ms_mean, np.diff(ms_ptr))
+    dev = ms_share - ms_mean[const.ms_run]
     ms_var = segment_sums(dev * dev, ms_ptr) / sz.ms_n
-    q = run_quantiles(c_clin, sz)
+    # One run: numpy's partition-based quantiles (the same values, fewer calls).
+    q = quantiles(c_clin)[None, :] if n_runs == 1 else run_quantiles(c_clin, sz)
     leaders = segment_sums(c[const.leader_idx], sz.leader_ptr) / sz.leader_n
     followers = segment_sums(c[const.follower_idx], sz.follower_ptr) / sz.follower_n
     people = const.run_ptr
@@ -224,11 +230,11 @@ def weekly_table(
         "management_pressure_spent": state.pressure_spent,
         "intervention_active": float(active),
     }
-    for g, role in enumerate(const.role_idx):
-        for f, name in enumerate(STATES):
-            cols[f"{name}_share_{role}"] = role_counts[:, g, f] / sz.role_n[:, g]
-    for j, name in enumerate(REPORTERS):
-        out[:, j] = cols[name]
+    for name, value in cols.items():
+        out[:, _COLUMN[name]] = value
+    # Role shares, (runs, flag, role) in REPORTERS' order (STATES x ROLES).
+    shares = role_counts[:, : len(ROLES), : len(STATES)] / sz.role_n[:, :, None]
+    out[:, _ROLE_COLUMNS] = shares.transpose(0, 2, 1).reshape(n_runs, -1)
     return out
 
 

@@ -171,6 +171,8 @@ def segment_sums(x: np.ndarray, ptr: np.ndarray) -> np.ndarray:
     ``np.add.reduceat`` sums a segment the same way wherever it lies in ``x`` (checked
     in ``tests/test_batch.py``), so a run's totals are the same bits alone or stacked.
     """
+    if ptr.size == 2:  # one run: its one segment is the whole of x
+        return np.add.reduceat(x, ptr[:1]) if x.size else np.zeros(1)
     out = np.zeros(ptr.size - 1)
     full = ptr[1:] > ptr[:-1]
     if full.all():

@@ -171,3 +171,11 @@ def test_segment_sums_and_quantiles_do_not_depend_on_the_neighbours(sizes, seed)
             assert np.array_equal(q[r], np.quantile(alone, QUANTILES))
         else:
             assert np.isnan(q[r]).all() and sums[r] == 0.0
+
+
+def test_role_groups_are_in_the_reporters_order():
+    """weekly_table writes the role shares as one block in REPORTERS' role order."""
+    from medlead.model.outputs import ROLES
+    from medlead.model.state import ROLE_GROUPS
+
+    assert tuple(ROLE_GROUPS) == ROLES

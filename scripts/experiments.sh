@@ -37,7 +37,7 @@ for name in "${names[@]}"; do
             cp -r results/sensitivity/report.md results/sensitivity/sensitivity_*.csv \
                 results/sensitivity/figures docs/results/sensitivity/ ;;
         validation)
-            "$bin/medlead" validate --workers 2 --out docs/validation.md ;;
+            "$bin/medlead" validate --workers 2 --replace-stale --out docs/validation.md ;;
         artefacts)
             "$bin/python" -m benchmarks.artefacts --write > /dev/null ;;
         *)

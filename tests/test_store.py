@@ -184,15 +184,19 @@ def test_duckdb_views(tmp_path, tiny):
 def test_a_run_that_raises_is_recorded_as_failed_and_the_batch_goes_on(monkeypatch, tiny):
     import medlead.experiments.engine.runner as sweep_module
 
-    real = sweep_module.run_one
+    real = sweep_module.run_replications
+    calls = []
 
-    def flaky(params, root_seed, rep):
-        if rep == 1:
+    def flaky(params, seeds, snapshot_weeks=()):
+        calls.append([ss.spawn_key for ss in seeds])
+        if any(ss.spawn_key == (1,) for ss in seeds):
             raise FloatingPointError("overflow in week 3\nsecond line")
-        return real(params, root_seed, rep)
+        return real(params, seeds, snapshot_weeks)
 
-    monkeypatch.setattr(sweep_module, "run_one", flaky)
+    monkeypatch.setattr(sweep_module, "run_replications", flaky)
     out = batch(tiny, [(0, 0), (0, 1), (0, 2)])
+    # One stacked call for the point's three runs; it raised, so each run alone.
+    assert calls == [[(0,), (1,), (2,)], [(0,)], [(1,)], [(2,)]]
     status = [(r["rep"], r["status"], r["error"]) for r in out["rows"]]
     assert status == [
         (0, "ok", None),

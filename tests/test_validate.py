@@ -7,11 +7,11 @@ check that the rules do what the report says they do and that the report is comp
 from __future__ import annotations
 
 import math
+import os
 import re
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -139,23 +139,14 @@ def test_region_varies_only_uncertainties_and_presets_keep_their_values():
     assert v.condition_params("kp_hybrid", {"stigma": 0.7}).stigma == 0.15
 
 
-def test_results_do_not_depend_on_the_worker_count():
-    tasks = [
-        ({"block": "t", "condition": c, "rep": r}, v.condition_params(c, trust=v.QUICK.trust), (r,))
-        for c in ("prof_mandate", "prof_persuasion")
-        for r in range(2)
-    ]
-    one = v.run_tasks(tasks, seed=5, workers=1)
-    two = v.run_tasks(tasks, seed=5, workers=2)
-    pd.testing.assert_frame_equal(one, two)
-
-
 # ------------------------------------------------------------------ quick report
 @pytest.fixture(scope="module")
 def quick_report(tmp_path_factory) -> tuple[Path, str]:
-    out = tmp_path_factory.mktemp("validate") / "validation.md"
-    res = invoke("validate", "--quick", "--workers", "1", "--out", str(out))
+    folder = tmp_path_factory.mktemp("validate")
+    out, store = folder / "validation.md", folder / "store"
+    res = invoke("validate", "--quick", "--workers", "1", "--out", str(out), "--store", str(store))
     assert res.exit_code == 0, res.output
+    assert f"{v.QUICK.n_runs} runs in" in res.stderr and "0 already stored" in res.stderr
     return out, out.read_text(encoding="utf-8")
 
 
@@ -184,11 +175,62 @@ def test_quick_report_states_rules_provenance_and_figures(quick_report):
         assert f"img/{name}" in text
 
 
+def test_quick_report_states_where_its_runs_are_stored(quick_report):
+    out, text = quick_report
+    store = out.parent / "store"
+    assert f"into the run store `{store}`, which a rerun resumes" in text
+    assert f"this session made {v.QUICK.n_runs} of them on LocalCluster" in text
+    assert (store / "manifest.json").is_file() and (store / "validation.toml").is_file()
+
+
+def test_validate_reruns_from_the_store_without_running(quick_report, tmp_path):
+    out, text = quick_report
+    store = out.parent / "store"
+    again = tmp_path / "again.md"
+    res = invoke("validate", "--quick", "--out", str(again), "--store", str(store))
+    assert res.exit_code == 0, res.output
+    assert f"nothing to run; {v.QUICK.n_runs} already stored" in res.stderr
+    body = [ln for ln in again.read_text().splitlines() if not ln.startswith("- Command:")]
+    first = [ln for ln in text.splitlines() if not ln.startswith("- Command:")]
+    changed = [a for a, b in zip(body, first, strict=True) if a != b]
+    assert all("Root seed:" in a or "made by the sweep engine" in a for a in changed)
+    assert f"({v.QUICK.n_runs} were already stored)" in again.read_text()
+
+
+def test_default_stores_are_one_per_configuration():
+    assert v.default_store(v.FULL) == Path("results/validation")
+    assert v.default_store(v.QUICK) == Path("results/validation-quick")
+    cfg = v.config_for(True, replications=2, seed=5)
+    assert v.default_store(cfg) == Path("results/validation-quick-replications2-seed5")
+
+
 def test_validate_errors_exit_2(tmp_path):
     res = invoke("validate", "--quick", "--workers", "0", "--out", str(tmp_path / "v.md"))
     assert res.exit_code == 2 and "--workers 0" in res.output
     res = invoke("validate", "--quick", "--out", str(tmp_path))
     assert res.exit_code == 2 and "is a folder" in res.output
+    res = invoke("validate", "--quick", "--workers", "1", "--scheduler", "tcp://127.0.0.1:1")
+    assert res.exit_code == 2 and "not both" in res.output
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    args = ["validate", "--quick", "--out", str(tmp_path / "v.md"), "--store", str(foreign)]
+    res = invoke(*args)
+    assert res.exit_code == 2 and "not a sweep folder" in res.stderr
+    assert not (tmp_path / "v.md").exists() and os.listdir(foreign) == ["notes.txt"]
+
+
+def test_validate_refuses_a_store_of_another_design(tmp_path):
+    from medlead.experiments.engine.store import SweepStore
+
+    store = tmp_path / "store"
+    design, _ = v.validation_design(v.config_for(True, replications=3))
+    SweepStore.open(store, design, command=[]).close()
+    args = ["validate", "--quick", "--out", str(tmp_path / "v.md"), "--store", str(store)]
+    res = invoke(*args)
+    assert res.exit_code == 2, res.output
+    assert "holds results of another validation design" in res.stderr
+    assert "--fresh to replace them" in res.stderr
 
 
 def test_committed_report_is_the_full_version():

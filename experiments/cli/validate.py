@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from medlead.experiments.cli.app import command, console, fail, say
+from medlead.experiments.cli.options import (
+    FreshOpt,
+    QuietOpt,
+    ReplaceStaleOpt,
+    RunsPerTaskOpt,
+    SchedulerOpt,
+    WorkersOpt,
+)
+from medlead.experiments.cli.sweep import say_sweep
 
 
 @command()
@@ -27,9 +34,21 @@ def validate(
             "results/validation-quick.md). Figures go to img/ beside it.",
         ),
     ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Local worker processes (default: one per CPU).")
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="Run store (a sweep folder; rerun on it to resume). Default: "
+            "results/validation, or results/validation-quick with --quick (with "
+            "-replicationsN, -samplesN, -seedN appended when those are given).",
+        ),
     ] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    runs_per_task: RunsPerTaskOpt = None,
+    fresh: FreshOpt = False,
+    replace_stale: ReplaceStaleOpt = False,
+    quiet: QuietOpt = False,
     replications: Annotated[
         int | None, typer.Option(help="Replications per condition at the defaults.")
     ] = None,
@@ -45,50 +64,69 @@ def validate(
 
     Each pattern is tested at the defaults (paired differences over replications under
     common random numbers, 95% CIs, Vargha-Delaney A) and across a Latin hypercube of
-    the plausible region (share of points where it holds, Wilson CI).
+    the plausible region (share of points where it holds, Wilson CI). The runs go
+    through the sweep engine into a run store; a rerun resumes from it.
     """
-    from medlead.experiments.validation import config_for, run_validation
+    from medlead.experiments.validation import config_for, default_store, run_validation
 
     for name, value, least in (
         ("--workers", workers, 1),
+        ("--runs-per-task", runs_per_task, 1),
         ("--replications", replications, 2),
         ("--samples", samples, 0),
         ("--seed", seed, 0),
     ):
         if value is not None and value < least:
             fail(f"{name} {value}: must be at least {least}")
+    if workers is not None and scheduler is not None:
+        fail("give --workers or --scheduler, not both")
     cfg = config_for(quick, replications=replications, samples=samples, seed=seed)
     if out is None:
         out = Path("results/validation-quick.md") if quick else Path("docs/validation.md")
     if out.exists() and out.is_dir():
         fail(f"--out {out} is a folder: give a file name such as {out / 'validation.md'}")
-    n_workers = workers or os.cpu_count() or 1
-    say(f"medlead validate: {cfg.n_runs:,} runs on {n_workers} worker(s), seed {cfg.seed}")
+    store = store if store is not None else default_store(cfg)
+    n = workers or "one per CPU"
+    where = f"the Dask cluster at {scheduler}" if scheduler else f"{n} local worker(s)"
+    say(f"medlead validate: {cfg.n_runs:,} runs on {where}, seed {cfg.seed}, store {store}")
     try:
         res = run_validation(
             cfg,
             out,
-            workers=n_workers,
-            command=shlex.join(
-                ["medlead", "validate"]
-                + (["--quick"] if quick else [])
-                + ["--out", str(out), "--workers", str(n_workers)]
-                + [
+            store=store,
+            workers=workers,
+            scheduler=scheduler,
+            runs_per_task=runs_per_task,
+            fresh=fresh,
+            replace_stale=replace_stale,
+            progress=not quiet,
+            command=[
+                "medlead",
+                "validate",
+                *(["--quick"] if quick else []),
+                *(["--fresh"] if fresh else []),
+                *(["--replace-stale"] if replace_stale else []),
+                *[
                     f"--{k.replace('_', '-')}={val}"
                     for k, val in (
+                        ("workers", workers),
+                        ("scheduler", scheduler),
+                        ("runs_per_task", runs_per_task),
                         ("replications", replications),
                         ("samples", samples),
                         ("seed", seed),
+                        ("store", store),
+                        ("out", out),
                         ("runs_csv", runs_csv),
                     )
                     if val is not None
-                ]
-            ),
-            progress=lambda done, total: say(f"  {done:,}/{total:,} runs"),
+                ],
+            ],
             runs_csv=runs_csv,
         )
     except OSError as exc:
         fail(f"cannot write the report to {out}: {exc.strerror or exc}")
+    say_sweep(res.sweep)
     for r in res.results:
         console.print(
             f"{r.key}  {r.verdict:<6}  {r.title}", markup=False, highlight=False, soft_wrap=True

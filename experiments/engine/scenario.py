@@ -31,6 +31,7 @@ know the other's field names.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -44,6 +45,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from medlead.experiments.engine.ablations import ABLATION_NAMES, ablation
+from medlead.experiments.engine.design import SEED_SCHEME, Design, DesignPoint
 from medlead.experiments.engine.samplers import DEFAULT_GROUPS, Problem, sample
 from medlead.model import REPORTERS, SUMMARY_KEYS, ParamError, Params
 from medlead.model.params import PRESETS, STRUCTURES, unknown_name_message
@@ -64,6 +66,7 @@ __all__ = [
     "load_scenario",
     "named_scenarios",
     "parse_scenario",
+    "factor_column_type",
     "parse_structures",
     "resolve_scenario",
     "sample_matrix",
@@ -73,9 +76,6 @@ __all__ = [
 SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
 """The named experiments: ``experiments/scenarios/*.toml`` (package data)."""
 """Where the named experiments' scenario files live (shipped with the package)."""
-
-SEED_SCHEME = "SeedSequence(seed, spawn_key=(rep,)) passed as rng to HospitalModel"
-"""How a replication's seed is derived from the root seed (recorded in every manifest)."""
 
 DEFAULT_SEED = 20261125
 DEFAULT_OUTCOMES: tuple[str, ...] = (
@@ -181,15 +181,6 @@ class ScenarioFile(BaseModel):
 
 
 @dataclass(frozen=True)
-class DesignPoint:
-    """One point of the design: its index, factor values and fully resolved parameters."""
-
-    index: int
-    factors: dict[str, Any]
-    params: Params
-
-
-@dataclass(frozen=True)
 class Scenario:
     """A validated scenario: the file's content, its text, and its resolved design points."""
 
@@ -258,6 +249,30 @@ class Scenario:
         """Longest horizon over the points."""
         return max(p.params.weeks for p in self.points)
 
+    @functools.cached_property
+    def design(self) -> Design:
+        """The scenario as the runner executes it: every point ``replications`` times,
+        replication ``r`` seeded ``SeedSequence(seed, spawn_key=(r,))`` (no prefix).
+        """
+        names = self.factor_names
+        rows = tuple(
+            {f: (p.factors[f] if f in PSEUDO_FACTORS else getattr(p.params, f)) for f in names}
+            for p in self.points
+        )
+        return Design(
+            name=self.name,
+            seed=self.seed,
+            points=self.points,
+            replications=self.replications,
+            columns={f: factor_column_type(f) for f in names},
+            rows=rows,
+            timeseries=tuple(self.spec.timeseries),
+            hash=self.hash,
+            text=self.text,
+            source=self.source,
+            kind="scenario",
+        )
+
     @property
     def baseline(self) -> str | None:
         """Strategy for paired differences: the file's, else ``none`` when it is run."""
@@ -265,6 +280,16 @@ class Scenario:
         if self.spec.baseline is not None:
             return self.spec.baseline
         return "none" if "none" in strategies and len(strategies) > 1 else None
+
+
+def factor_column_type(name: str) -> str:
+    """Arrow type of a factor column (strings for choices, presets and ablations)."""
+    if name in PSEUDO_FACTORS:
+        return "string"
+    spec = Params.specs()[name]
+    if spec.choices is not None:
+        return "string"
+    return "int64" if spec.integer else "double"
 
 
 def named_scenarios() -> dict[str, Path]:

@@ -4,10 +4,12 @@ A sweep folder holds::
 
     manifest.json           scenario text and hash, root seed and scheme, model version,
                             package versions, git commit, one entry per session (command
-                            line, start, end, runs written), run counts
-    scenario.toml           a copy of the scenario file
+                            line, start, end, runs written), run counts, the design's
+                            kind, outcome and column types
+    scenario.toml           a copy of the scenario file (<kind>.toml for another design)
     runs/part-SSS-NNNNN.parquet        one row per run: keys, factors, status, error,
-                                       summary keys (the run's *commit record*)
+                                       summary keys, outcome columns (the run's *commit
+                                       record*)
     timeseries/part-SSS-NNNNN.parquet  weekly series of the same runs (float32)
 
 Only the sweep's client process writes, never the workers, so a remote cluster needs no
@@ -17,9 +19,12 @@ timeseries file is written *before* its runs file; a run counts as stored once i
 part exists, and a timeseries part without its runs part (a kill in between) is deleted
 when the folder is next opened. Resume therefore never loses or duplicates a run.
 
-A folder is refused when it was made by a different scenario (content hash) or a
-different model version (the medlead version plus a hash of the model's source), or when
-another sweep holds its lock. All checks happen before anything is written.
+The store holds any :class:`~medlead.experiments.engine.design.Design`: a scenario's (a
+*sweep folder*) or another's, e.g. the validation's. A folder is refused when it was made
+by a different design (content hash: a scenario's as before, another design's over its
+points and outcome code) or a different model version (the medlead version plus a hash
+of the model's source), or when another sweep holds its lock. All checks happen before
+anything is written.
 
 Why one long module: the folder's layout, its manifest, its lock and its read API are
 one format, written and read by the same rules (a reader that disagrees with the writer
@@ -43,14 +48,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from medlead.experiments.engine.design import Design, as_design
 from medlead.experiments.engine.runfolder import (
     environment_info,
     git_commit,
     package_version,
     utc_now,
 )
-from medlead.experiments.engine.scenario import PSEUDO_FACTORS, SEED_SCHEME, Scenario
-from medlead.model import SUMMARY_KEYS, ParamError, Params
+from medlead.experiments.engine.scenario import Scenario
+from medlead.model import SUMMARY_KEYS, ParamError
 
 __all__ = [
     "FORMAT",
@@ -87,12 +93,13 @@ def model_version() -> str:
     when this module is imported (just after the model itself), so it names the code this
     process runs even if the files change later.
     """
-    import medlead.agents
-    import medlead.model
+    from importlib.util import find_spec
 
     digest = hashlib.sha256()
-    for pkg in (medlead.model, medlead.agents):
-        root = Path(pkg.__file__).parent
+    for pkg in ("medlead.model", "medlead.agents"):  # found, not imported: agents load Mesa
+        spec = find_spec(pkg)
+        assert spec is not None and spec.origin is not None
+        root = Path(spec.origin).parent
         for path in sorted(root.glob("*.py")):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
@@ -115,48 +122,54 @@ def _packages() -> dict[str, str]:
     return info
 
 
-def factor_type(name: str) -> pa.DataType:
-    """Arrow type of a factor column (strings for choices, presets and ablations)."""
-    if name in PSEUDO_FACTORS:
-        return pa.string()
-    spec = Params.specs()[name]
-    if spec.choices is not None:
-        return pa.string()
-    return pa.int64() if spec.integer else pa.float64()
+def _fields(columns: dict[str, str]) -> list[pa.Field]:
+    return [pa.field(name, pa.type_for_alias(kind)) for name, kind in columns.items()]
 
 
-def runs_schema(scenario: Scenario) -> pa.Schema:
-    """Schema of the runs parts: keys, factors, status, summary keys, timing."""
-    fields = [
-        pa.field("run_id", pa.string()),
-        pa.field("point", pa.int32()),
-        pa.field("rep", pa.int32()),
-        pa.field("org_seed", pa.int64()),
-    ]
-    fields += [pa.field(f, factor_type(f)) for f in scenario.factor_names]
-    fields += [pa.field("status", pa.string()), pa.field("error", pa.string())]
-    fields += [pa.field(k, pa.float64()) for k in SUMMARY_KEYS]
-    fields += [pa.field(c, pa.float64()) for c in ("seconds", "cpu_seconds")]
-    fields += [pa.field("finished", pa.string())]
-    return pa.schema(fields)
+def runs_schema(design: Design | Scenario) -> pa.Schema:
+    """Schema of the runs parts: keys, factors, status, summary keys, outcomes, timing."""
+    return pa.schema(_fields(_runs_columns(as_design(design))))
 
 
-def timeseries_schema(scenario: Scenario) -> pa.Schema:
+def _runs_columns(design: Design) -> dict[str, str]:
+    return {
+        "run_id": "string",
+        "point": "int32",
+        "rep": "int32",
+        "org_seed": "int64",
+        **design.columns,
+        "status": "string",
+        "error": "string",
+        **{k: "double" for k in SUMMARY_KEYS},
+        **{k: "double" for k in design.outcome_columns},
+        "seconds": "double",
+        "cpu_seconds": "double",
+        "finished": "string",
+    }
+
+
+def timeseries_schema(design: Design | Scenario) -> pa.Schema:
     """Schema of the timeseries parts: run keys, week and the chosen weekly reporters."""
-    fields = [pa.field("point", pa.int32()), pa.field("rep", pa.int32())]
-    fields.append(pa.field("week", pa.int16()))
-    fields += [pa.field(c, pa.float32()) for c in scenario.spec.timeseries]
-    return pa.schema(fields)
+    return pa.schema(_fields(_timeseries_columns(as_design(design))))
 
 
-def result_columns(scenario_or_factors: Scenario | list[str]) -> list[str]:
+def _timeseries_columns(design: Design) -> dict[str, str]:
+    return {
+        "point": "int32",
+        "rep": "int32",
+        "week": "int16",
+        **{c: "float" for c in design.timeseries},
+    }
+
+
+def result_columns(scenario_or_factors: Design | Scenario | list[str]) -> list[str]:
     """Columns of the exported runs table (everything but timing)."""
-    factors = (
-        scenario_or_factors.factor_names
-        if isinstance(scenario_or_factors, Scenario)
-        else list(scenario_or_factors)
-    )
-    return [*KEY_COLUMNS, *factors, *STATUS_COLUMNS, *SUMMARY_KEYS]
+    if isinstance(scenario_or_factors, Design | Scenario):
+        design = as_design(scenario_or_factors)
+        factors, outcomes = design.factor_names, list(design.outcome_columns)
+    else:
+        factors, outcomes = list(scenario_or_factors), []
+    return [*KEY_COLUMNS, *factors, *STATUS_COLUMNS, *SUMMARY_KEYS, *outcomes]
 
 
 def read_manifest(root: str | Path) -> dict[str, Any]:
@@ -225,7 +238,7 @@ class SweepStore:
     """
 
     root: Path
-    scenario: Scenario
+    design: Design
     manifest: dict[str, Any]
     session: int
     _lock: Any = None
@@ -265,13 +278,14 @@ class SweepStore:
                     child.unlink()
 
     @classmethod
-    def check(cls, root: str | Path, scenario: Scenario) -> dict[str, Any] | None:
-        """Check that ``root`` can hold ``scenario``'s results; return its manifest if any.
+    def check(cls, root: str | Path, design: Design | Scenario) -> dict[str, Any] | None:
+        """Check that ``root`` can hold ``design``'s results; return its manifest if any.
 
         Raises:
             StoreError: a file, a non-empty folder that is not a sweep folder, or a
-                sweep folder of another scenario or model version.
+                sweep folder of another design (scenario) or model version.
         """
+        design = as_design(design)
         root = Path(root)
         if root.exists() and not root.is_dir():
             raise StoreError([f"--out {root} is a file, not a folder"])
@@ -279,12 +293,13 @@ class SweepStore:
             return None
         manifest = read_manifest(root)
         old = manifest.get("scenario", {})
-        if old.get("hash") != scenario.hash:
+        if old.get("hash") != design.hash:
+            what = "scenario" if design.kind == "scenario" else f"{design.kind} design"
             raise StoreError(
                 [
-                    f"{root} holds results of another scenario ({old.get('name')!r}, hash "
-                    f"{str(old.get('hash'))[:12]}; this one {scenario.name!r}, hash "
-                    f"{scenario.hash[:12]}): choose another --out, or --fresh to replace them"
+                    f"{root} holds results of another {what} ({old.get('name')!r}, hash "
+                    f"{str(old.get('hash'))[:12]}; this one {design.name!r}, hash "
+                    f"{design.hash[:12]}): choose another --out, or --fresh to replace them"
                 ]
             )
         if manifest.get("model_version") != model_version():
@@ -298,11 +313,12 @@ class SweepStore:
 
     @classmethod
     def open(
-        cls, root: str | Path, scenario: Scenario, *, command: list[str], cluster: str = ""
+        cls, root: str | Path, design: Design | Scenario, *, command: list[str], cluster: str = ""
     ) -> SweepStore:
-        """Open (create or resume) a sweep folder for ``scenario`` and start a session."""
+        """Open (create or resume) a sweep folder for ``design`` and start a session."""
+        design = as_design(design)
         root = Path(root)
-        manifest = cls.check(root, scenario)
+        manifest = cls.check(root, design)
         try:
             root.mkdir(parents=True, exist_ok=True)
             lock = open(root / ".lock", "w")  # noqa: SIM115 - held for the whole sweep
@@ -322,18 +338,24 @@ class SweepStore:
             manifest = {
                 "format": FORMAT,
                 "scenario": {
-                    "name": scenario.name,
-                    "hash": scenario.hash,
-                    "source": scenario.source,
-                    "text": scenario.text,
+                    "name": design.name,
+                    "hash": design.hash,
+                    "source": design.source,
+                    "text": design.text,
                 },
-                "seed": {"root_seed": scenario.seed, "scheme": SEED_SCHEME},
+                "seed": {"root_seed": design.seed, "scheme": design.seed_scheme},
                 "model_version": model_version(),
                 "design": {
-                    "factors": scenario.factor_names,
-                    "points": len(scenario.points),
-                    "replications": scenario.replications,
-                    "runs": scenario.n_runs,
+                    "kind": design.kind,
+                    "factors": design.factor_names,
+                    "points": len(design.points),
+                    "replications": design.max_replications,
+                    "runs": design.n_runs,
+                    "outcome": design.outcome,
+                    "columns": {
+                        "runs": _runs_columns(design),
+                        "timeseries": _timeseries_columns(design),
+                    },
                 },
                 "packages": _packages(),
                 "git_commit": commit,
@@ -341,7 +363,7 @@ class SweepStore:
                 "created": now,
                 "sessions": [],
             }
-            _write_atomic(root / "scenario.toml", scenario.text.encode())
+            _write_atomic(root / f"{design.kind}.toml", design.text.encode())
         for s in manifest["sessions"]:
             if s.get("status") == "running":
                 s["status"] = "interrupted"
@@ -357,12 +379,12 @@ class SweepStore:
         )
         store = cls(
             root=root,
-            scenario=scenario,
+            design=design,
             manifest=manifest,
             session=len(manifest["sessions"]),
             _lock=lock,
-            _schema=runs_schema(scenario),
-            _ts_schema=timeseries_schema(scenario),
+            _schema=runs_schema(design),
+            _ts_schema=timeseries_schema(design),
         )
         store._update_counts()
         _write_json(root / "manifest.json", manifest)
@@ -416,7 +438,7 @@ class SweepStore:
             t = t.sort_values("status", key=lambda s: s != "ok").drop_duplicates(["point", "rep"])
             ok = int((t["status"] == "ok").sum())
             failed = int(len(t) - ok)
-        total = self.scenario.n_runs
+        total = self.design.n_runs
         self.manifest["runs"] = {"total": total, "ok": ok, "failed": failed}
         self.manifest["status"] = "complete" if ok + failed >= total else "incomplete"
 
@@ -458,20 +480,17 @@ def connect(root: str | Path) -> duckdb.DuckDBPyConnection:
     ``ok_runs`` (status ok) and ``timeseries`` (weekly rows of stored runs).
     """
     root = Path(root)
-    manifest = read_manifest(root)
+    runs_empty, ts_empty = _empty_schemas(read_manifest(root))
     con = duckdb.connect()
     runs_glob = str(root / "runs" / "*.parquet")
     ts_glob = str(root / "timeseries" / "*.parquet")
-    from medlead.experiments.engine.scenario import parse_scenario
-
-    scenario = parse_scenario(manifest["scenario"]["text"], name=manifest["scenario"]["name"])
     if any((root / "runs").glob("*.parquet")):
         con.execute(
             "CREATE VIEW runs_all AS SELECT * FROM "
             f"read_parquet('{runs_glob}', filename=true, union_by_name=true)"
         )
     else:
-        con.register("_empty_runs", runs_schema(scenario).empty_table())
+        con.register("_empty_runs", runs_empty.empty_table())
         con.execute("CREATE VIEW runs_all AS SELECT *, '' AS filename FROM _empty_runs")
     con.execute(
         "CREATE VIEW runs AS SELECT * EXCLUDE (filename) FROM runs_all QUALIFY row_number() "
@@ -486,9 +505,24 @@ def connect(root: str | Path) -> duckdb.DuckDBPyConnection:
             "(SELECT parse_filename(filename) FROM runs_all)"
         )
     else:
-        con.register("_empty_ts", timeseries_schema(scenario).empty_table())
+        con.register("_empty_ts", ts_empty.empty_table())
         con.execute("CREATE VIEW timeseries AS SELECT * FROM _empty_ts")
     return con
+
+
+def _empty_schemas(manifest: dict[str, Any]) -> tuple[pa.Schema, pa.Schema]:
+    """The schemas of a folder's parts, as its manifest records them.
+
+    Folders written before the manifest recorded its columns hold a scenario: their
+    schemas come from the scenario's text.
+    """
+    columns = manifest.get("design", {}).get("columns")
+    if columns is not None:
+        return pa.schema(_fields(columns["runs"])), pa.schema(_fields(columns["timeseries"]))
+    from medlead.experiments.engine.scenario import parse_scenario
+
+    scenario = parse_scenario(manifest["scenario"]["text"], name=manifest["scenario"]["name"])
+    return runs_schema(scenario), timeseries_schema(scenario)
 
 
 def runs_frame(root: str | Path, *, timing: bool = False) -> pd.DataFrame:

@@ -25,8 +25,12 @@ This is validation, not verification: mechanisms are asserted in the tests
 diffusion core, Granovetter's fixed point and Centola & Macy's clustered-versus-rewired
 contrast, in ``tests/test_theory.py``). Here nothing is asserted; verdicts are reported.
 
-Modules: ``config`` (what is run, thresholds), ``runs`` (simulation and runner),
-``judge`` (the rules), ``estimators`` (Hill fit, percentile range, bootstrap),
+The runs are one design of the sweep engine (:mod:`medlead.experiments.engine`), stored in
+a resumable run store (``results/validation/`` by default) and read back to be judged.
+
+Modules: ``config`` (what is run, thresholds), ``design`` (the runs as an engine design,
+and the runs table read back), ``outcomes`` (what each run reports, computed on the
+workers), ``judge`` (the rules), ``estimators`` (Hill fit, percentile range, bootstrap),
 ``evidence`` (what a pattern judges from), ``patterns`` (the registry, one module per
 pattern), ``analyse``, ``report`` and ``run`` (:func:`run_validation`).
 """
@@ -50,12 +54,13 @@ from medlead.experiments.validation.config import (
     preset_changes,
     uncertainty_names,
 )
-from medlead.experiments.validation.estimators import (
-    bootstrap_ci,
-    hill,
-    hill_fit,
-    p10_p90_range,
+from medlead.experiments.validation.design import (
+    ValidationRunsError,
+    lhs_design,
+    validation_design,
+    validation_runs,
 )
+from medlead.experiments.validation.estimators import bootstrap_ci, hill, hill_fit, p10_p90_range
 from medlead.experiments.validation.judge import (
     FAILS,
     HOLDS,
@@ -73,14 +78,15 @@ from medlead.experiments.validation.judge import (
     verdict,
     wilson,
 )
+from medlead.experiments.validation.outcomes import OUTCOME_COLUMNS, OUTCOMES, run_outcomes
 from medlead.experiments.validation.patterns import BY_CONSTRUCTION, PATTERNS, Pattern
 from medlead.experiments.validation.report import render_report, write_figures
-from medlead.experiments.validation.run import ValidationOutcome, run_validation
-from medlead.experiments.validation.runs import build_tasks, run_tasks, simulate
+from medlead.experiments.validation.run import ValidationOutcome, default_store, run_validation
 
 __all__ = [
     "BY_CONSTRUCTION",
     "CONDITIONS",
+    "Check",
     "DEFAULT_SEED",
     "FAILS",
     "FULL",
@@ -89,38 +95,42 @@ __all__ = [
     "HOLDS",
     "LHS_KEY",
     "MIXED",
+    "OUTCOMES",
+    "OUTCOME_COLUMNS",
     "PATTERNS",
+    "Pattern",
+    "PatternResult",
     "QUICK",
+    "RegionShare",
     "STATUS_FAILS",
     "STATUS_HOLDS",
     "STATUS_QUO_MAX",
     "STATUS_UNCLEAR",
     "VARIATION_MIN_RANGE",
-    "Check",
-    "Pattern",
-    "PatternResult",
-    "RegionShare",
     "ValidationConfig",
     "ValidationOutcome",
+    "ValidationRunsError",
     "analyse",
     "bootstrap_ci",
-    "build_tasks",
     "condition_params",
     "config_for",
+    "default_store",
     "defaults_status",
     "drivers",
     "hill",
     "hill_fit",
+    "lhs_design",
     "p10_p90_range",
     "paired_check",
     "preset_changes",
     "region_share",
     "render_report",
-    "run_tasks",
+    "run_outcomes",
     "run_validation",
     "sign_status",
-    "simulate",
     "uncertainty_names",
+    "validation_design",
+    "validation_runs",
     "verdict",
     "wilson",
     "write_figures",

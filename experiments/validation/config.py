@@ -8,6 +8,7 @@ over the values sampled across the plausible region for the parameters it sets.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -112,10 +113,11 @@ def uncertainty_names() -> list[str]:
     ]
 
 
-def preset_changes(preset: str) -> set[str]:
+@functools.cache
+def preset_changes(preset: str) -> frozenset[str]:
     """Names of the parameters a preset sets to something other than the default."""
     base, p = Params(), Params.preset(preset)
-    return {n for n in Params.names() if getattr(base, n) != getattr(p, n)}
+    return frozenset(n for n in Params.names() if getattr(base, n) != getattr(p, n))
 
 
 def condition_params(
@@ -123,7 +125,8 @@ def condition_params(
 ) -> Params:
     """Parameters of a condition, on top of sampled values (the preset's own values win)."""
     preset, overrides = CONDITIONS[condition]
-    keep = {k: v for k, v in (sampled or {}).items() if k not in preset_changes(preset)}
+    changed = preset_changes(preset)
+    keep = {k: v for k, v in (sampled or {}).items() if k not in changed}
     return Params.from_mapping({**keep, **(trust or {}), **overrides}, base=Params.preset(preset))
 
 

@@ -68,8 +68,15 @@ def render_report(
     figures: dict[str, Path],
     out: Path,
     commit: str | None = None,
+    store: Path | None = None,
+    ran: int | None = None,
+    cluster: str = "",
 ) -> str:
-    """The Markdown of ``docs/validation.md`` (``commit``: git revision; default HEAD)."""
+    """The Markdown of ``docs/validation.md`` (``commit``: git revision; default HEAD).
+
+    ``store`` is the run store the runs were read from, ``ran`` how many of them this
+    session made (the rest were already stored) and ``cluster`` where.
+    """
     lines = _introduction(cfg)
     add = lines.append
     add("## How this was produced")
@@ -77,11 +84,19 @@ def render_report(
     add(f"- Command: `{command}`")
     rev = commit or _git_commit()
     add(f"- Root seed: {cfg.seed}; model version {version} (git {rev}); date {date}.")
+    made = n_runs if ran is None else ran
+    resumed = f" ({n_runs - made:,} were already stored)" if made < n_runs else ""
+    where = f" on {cluster}" if cluster else ""
     add(
-        f"- {n_runs:,} runs in {seconds / 60:.1f} min. At the defaults: {cfg.replications} "
-        "replications per condition, replication r seeded `SeedSequence(seed, "
-        "spawn_key=(r,))` in every condition (common random numbers: the same generated "
-        "Trusts and draws), so contrasts are paired differences."
+        f"- {n_runs:,} runs, made by the sweep engine (a Dask task per point and block of "
+        "replications, which it runs stacked) into the run store "
+        f"`{store if store is not None else 'results/validation'}`, which a rerun resumes; "
+        f"this session made {made:,} of them{resumed}{where} and took {seconds / 60:.1f} min."
+    )
+    add(
+        f"- At the defaults: {cfg.replications} replications per condition, replication r "
+        "seeded `SeedSequence(seed, spawn_key=(r,))` in every condition (common random "
+        "numbers: the same generated Trusts and draws), so contrasts are paired differences."
     )
     n_unc = len(uncertainty_names())
     add(

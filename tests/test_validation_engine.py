@@ -366,6 +366,10 @@ def test_the_store_records_the_design_and_reads_without_parts(tmp_path, small_re
         SweepStore.check(root1, small_design(outcome=None))
     with pytest.raises(StoreError, match="holds results of another scenario"):
         SweepStore.check(root1, load_scenario(DATA / "tiny.toml"))
+    from medlead.experiments.analysis.compare import comparison
+
+    with pytest.raises(StoreError, match="runs of a validation design, not of a scenario"):
+        comparison(root1)  # medlead report / compare on a validation store: one line
 
 
 def test_validation_runs_refuse_a_store_with_missing_or_failed_runs(tmp_path):

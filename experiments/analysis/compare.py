@@ -18,7 +18,12 @@ import pandas as pd
 
 from medlead.experiments.analysis.stats import MeanCI, t_halfwidth
 from medlead.experiments.engine.scenario import Scenario, parse_scenario
-from medlead.experiments.engine.store import connect, read_manifest, write_csv_atomic
+from medlead.experiments.engine.store import (
+    StoreError,
+    connect,
+    read_manifest,
+    write_csv_atomic,
+)
 
 __all__ = [
     "Comparison",
@@ -72,6 +77,28 @@ def _ci_rows(df: pd.DataFrame, keys: list[str], outcomes: list[str]) -> pd.DataF
     return pd.DataFrame(rows)
 
 
+def stored_scenario(root: str | Path) -> Scenario:
+    """The scenario whose sweep folder ``root`` is (refusing a store of another design).
+
+    Raises:
+        StoreError: ``root`` holds the runs of another kind of design (a validation).
+    """
+    manifest = read_manifest(root)
+    kind = manifest.get("design", {}).get("kind", "scenario")
+    if kind != "scenario":
+        raise StoreError(
+            [
+                f"{root} holds the runs of a {kind} design, not of a scenario sweep"
+                + (
+                    f": `medlead validate --store {root}` reads them"
+                    if kind == "validation"
+                    else ""
+                )
+            ]
+        )
+    return parse_scenario(manifest["scenario"]["text"], name=manifest["scenario"]["name"])
+
+
 def comparison(
     root: str | Path, *, outcomes: list[str] | None = None, baseline: str | None = None
 ) -> Comparison:
@@ -83,8 +110,7 @@ def comparison(
         baseline: strategy for paired differences (default: the scenario's baseline;
             none when the sweep does not vary the strategy).
     """
-    manifest = read_manifest(root)
-    scenario = parse_scenario(manifest["scenario"]["text"], name=manifest["scenario"]["name"])
+    scenario = stored_scenario(root)
     outcomes = list(outcomes or scenario.spec.outcomes)
     factors = scenario.factor_names
     con = connect(root)
@@ -218,8 +244,7 @@ def plot_curves_ci(root: str | Path, path: str | Path | None = None) -> Path | N
 
     from medlead.experiments.analysis.figures import OKABE_ITO
 
-    manifest = read_manifest(root)
-    scenario = parse_scenario(manifest["scenario"]["text"], name=manifest["scenario"]["name"])
+    scenario = stored_scenario(root)
     series = list(scenario.spec.timeseries)
     factors = scenario.factor_names
     con = connect(root)

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from medlead.model import dynamics
-from medlead.model.mechanisms import EdgeWork
 from medlead.model.organisation import Organisation, build_organisation
 from medlead.model.outputs import REPORTERS, history_frame, summarise, weekly_table
 from medlead.model.params import Params
@@ -176,10 +175,6 @@ def stacked_start(params: Params, orgs: Sequence[Organisation]) -> tuple[Constan
     """Constants and week-0 state of the runs of ``orgs`` stacked into one system."""
     org, run_ptr, ms_ptr = stack_organisations(orgs)
     const = derive_constants(org, params, (run_ptr, ms_ptr))
-    if len(orgs) > 1:  # a stack visits its ties often enough for the compiled kernel
-        const = dataclasses.replace(
-            const, edge_work=EdgeWork(const.ties, const.tie_rows, const.lead_weight, params.weeks)
-        )
     state = initial_state(org, params)
     state.leadership_hours = np.zeros(len(orgs))
     state.pressure_spent = np.zeros(len(orgs))

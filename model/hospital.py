@@ -14,7 +14,7 @@ import pandas as pd
 from medlead.agents import Doctor, Manager, Nurse, StaffAgent
 from medlead.model import dynamics
 from medlead.model.organisation import Leader, Organisation, Role, World, build_organisation
-from medlead.model.outputs import REPORTERS, history_frame, summarise, weekly_row
+from medlead.model.outputs import REPORTERS, history_frame, summarise, weekly_table
 from medlead.model.params import Params
 from medlead.model.seeds import seed_streams
 from medlead.model.state import PER_AGENT_STATE, State, derive_constants, initial_state
@@ -116,12 +116,13 @@ class HospitalModel(mesa.Model):
     # ------------------------------------------------------------------ outputs
     def _collect(self) -> None:
         active, stigma = dynamics.reporting_context(self.params, self.state)
-        self._row = weekly_row(
+        row = weekly_table(
             self.state, self.constants, self.params.committed_cutoff, active, stigma
-        )
+        )[0]
+        self._row = dict(zip(REPORTERS, row.tolist(), strict=True))
         if self._n_rows >= self._history.shape[0]:
             self._history = np.vstack([self._history, np.full_like(self._history, np.nan)])
-        self._history[self._n_rows] = [self._row[k] for k in REPORTERS]
+        self._history[self._n_rows] = row
         self._n_rows += 1
         self.datacollector.collect(self)
         if self.record_agents:

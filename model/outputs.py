@@ -238,14 +238,6 @@ def weekly_table(
     return out
 
 
-def weekly_row(
-    state: State, const: Constants, cutoff: float, active: bool, stigma: float = float("nan")
-) -> dict[str, float]:
-    """:func:`weekly_table` of a single run, as ``{reporter: value}``."""
-    row = weekly_table(state, const, cutoff, active, stigma)[0]
-    return dict(zip(REPORTERS, row.tolist(), strict=True))
-
-
 def history_frame(history: np.ndarray) -> pd.DataFrame:
     """Weekly reporters as a DataFrame (one row per week, including week 0)."""
     import pandas as pd  # not needed by the weekly loop

@@ -254,8 +254,12 @@ def _quantile_layout(n: np.ndarray, width: int) -> dict[str, np.ndarray]:
     }
 
 
-def with_indices(const: Constants) -> Constants:
-    """``const`` with the index arrays of the hot loop filled in (a no-op once filled)."""
+def with_indices(const: Constants, weeks: int = 0) -> Constants:
+    """``const`` with the index arrays of the hot loop filled in (a no-op once filled).
+
+    ``weeks`` (0: unknown) is how long the system will run, for the choice of the
+    compiled neighbour kernel (:func:`medlead.model.accel.kernel`).
+    """
     if const.edge_work is not None:
         return const
     n = const.n
@@ -307,7 +311,7 @@ def with_indices(const: Constants) -> Constants:
     return dataclasses.replace(
         const,
         report_key=(group * 2 + const.clinical) * 8,
-        edge_work=EdgeWork(const.ties, const.tie_rows, const.lead_weight),
+        edge_work=EdgeWork(const.ties, const.tie_rows, const.lead_weight, weeks),
         in_ms_idx=in_ms_idx,
         in_ms_ms=in_ms_ms,
         has_ms=ms >= 0,
@@ -435,4 +439,7 @@ def derive_constants(
         run_ptr=None if runs is None else runs[0],
         ms_ptr=None if runs is None else runs[1],
     )
-    return with_indices(const)
+    # A stack of several runs visits its ties often enough for the compiled kernel to
+    # pay even on small hospitals; one run's kernel choice goes by its size alone.
+    stacked = runs is not None and runs[0].size > 2
+    return with_indices(const, params.weeks if stacked else 0)

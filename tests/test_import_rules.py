@@ -72,6 +72,16 @@ RULES: tuple[Rule, ...] = (
         "validation judges patterns with the engine and the analysis; it never prints",
     ),
     Rule(
+        "medlead.experiments.calibration",
+        (
+            "medlead.model",
+            "medlead.experiments.engine",
+            "medlead.experiments.analysis",
+            "medlead.experiments.calibration",
+        ),
+        "calibration is designs for the engine plus their own judges; it never prints",
+    ),
+    Rule(
         "medlead.experiments.cli",
         ("medlead.model", "medlead.experiments"),
         "the command line calls everything in experiments, and starts the workshop only "

@@ -30,6 +30,7 @@ COMMANDS: tuple[str, ...] = (
     "report",
     "sensitivity",
     "validate",
+    "calibrate",
     "workshop",
 )
 """The command modules, in the order ``medlead --help`` lists them."""

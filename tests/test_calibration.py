@@ -374,3 +374,46 @@ def test_store_of_another_configuration_is_refused(tmp_path):
     with pytest.raises(CalibrationError, match="another configuration"):
         calibrate(other, tmp_path / "o", store=tmp_path / "s", workers=1)
     calibrate(other, tmp_path / "o", store=tmp_path / "s", workers=1, fresh=True)
+
+
+def test_quick_calibration_of_the_shipped_cases(tmp_path):
+    """`medlead calibrate --quick`: every shipped case, the whole path, in about a minute."""
+    r = subprocess.run(
+        [
+            *MEDLEAD,
+            "calibrate",
+            "--quick",
+            "--out",
+            str(tmp_path / "q"),
+            "--store",
+            str(tmp_path / "s"),
+            "--workers",
+            "2",
+            "-q",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = tmp_path / "q"
+    post = load_posterior(out / "posterior.parquet")
+    assert len(post) == 12 and post["weight"].sum() == pytest.approx(1.0)
+    meta = post.attrs["calibration"]
+    assert set(meta["calibrating"]) == {"who_checklist_nhs", "keystone_icu"}
+    pred = pd.read_csv(out / "predictive.csv")
+    assert {"matching_michigan", "trust_variation"} <= set(pred[pred["use"] == "holdout"]["case"])
+    head = pd.read_csv(out / "headline.csv")
+    assert set(head["arm"]) == {"none", "mandate", "persuasion", "hybrid"}
+    report = (out / "report.md").read_text()
+    for section in (
+        "## ABC diagnostics",
+        "## Held-out cases",
+        "## The headline under the posterior",
+        "**Priors that did not move**",
+        "Quick mode",
+    ):
+        assert section in report
+    for fig in ("diagnostics", "marginals", "pairs", "predictions", "headline", "switches"):
+        assert (out / "img" / f"{fig}.png").exists()

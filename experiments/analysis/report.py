@@ -253,11 +253,25 @@ def _header(f: _Folder, manifest: dict) -> list[str]:
         f"- preset {preset_text}, {len(scenario.points)} design points × "
         f"{scenario.replications} replications, root seed {scenario.seed} "
         f"({manifest.get('seed', {}).get('scheme', 'replication-keyed SeedSequence')})",
+        *_posterior_line(manifest),
         f"- runs: {cmp.ok} ok, {cmp.failed} failed; model version "
         f"{manifest.get('model_version', '?')}",
         f"- report written {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} by "
         f"`medlead report {f.root}`",
         "",
+    ]
+
+
+def _posterior_line(manifest: dict) -> list[str]:
+    """The posterior the runs' parameters were drawn from (none without one)."""
+    post = manifest.get("inputs", {}).get("posterior")
+    if not post:
+        return []
+    kept = ", ".join(post.get("kept") or []) or "none"
+    return [
+        f"- parameters drawn from the posterior `{post.get('path')}` (sha256 "
+        f"{str(post.get('sha256'))[:12]}, {post.get('particles')} particles): replication r "
+        f"of every point uses draw r; the scenario's own values kept: {kept}"
     ]
 
 

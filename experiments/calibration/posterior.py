@@ -26,6 +26,7 @@ __all__ = [
     "NON_PARAMETER_COLUMNS",
     "PosteriorError",
     "load_posterior",
+    "parameter_columns",
     "posterior_metadata",
     "sample_params",
     "write_posterior",

@@ -11,6 +11,7 @@ import typer
 from medlead.experiments.cli.app import command, command_line, console, fail, say
 from medlead.experiments.cli.options import (
     FreshOpt,
+    PosteriorOpt,
     QuietOpt,
     ReplaceStaleOpt,
     RetryOpt,
@@ -19,7 +20,7 @@ from medlead.experiments.cli.options import (
     SchedulerOpt,
     WorkersOpt,
 )
-from medlead.experiments.cli.sweep import run_design
+from medlead.experiments.cli.sweep import run_design, under_posterior
 
 
 @command()
@@ -57,6 +58,7 @@ def compare(
     retry_failed: RetryOpt = False,
     fresh: FreshOpt = False,
     replace_stale: ReplaceStaleOpt = False,
+    posterior: PosteriorOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Compare the strategies on the same replications: table with 95% CIs and curves.
@@ -71,6 +73,10 @@ def compare(
     differences from the baseline, says which conclusions hold in every variant, and
     writes <kind>.csv, <kind>_conclusions.csv and <kind>.md (kind: structures,
     ablations or variants) instead of curves.
+
+    With --posterior, replication r of every strategy draws its parameters from the
+    posterior (draw r, the same for every strategy), so the comparison is made under
+    the calibrated uncertainty (default folder: results/<name>-posterior-<hash>).
     """
     from medlead.experiments.analysis.compare import (
         comparison,
@@ -90,11 +96,14 @@ def compare(
     original = load_scenario(scenario)
     varied = variant_scenario(original, structures=structures, ablations=ablations)
     sc = strategy_scenario(varied, replications=replications)
+    design = under_posterior(sc, posterior)  # the scenario itself without --posterior
     if out is None:
         kind = "-".join(
             k for k, on in (("structures", structures is not None), ("ablations", ablations)) if on
         )
         suffix = "" if sc.hash == original.hash else f"-{sc.hash[:8]}"
+        if posterior is not None:
+            suffix += f"-posterior-{design.hash[:8]}"
         out = Path("results") / f"{sc.name}{'-' + kind if kind else ''}{suffix}"
     if baseline is not None:
         from medlead.model import STRATEGIES
@@ -105,7 +114,7 @@ def compare(
         if has_variants(sc) and baseline not in run:
             fail(f"--baseline {baseline!r} is not among the strategies run ({', '.join(run)})")
     run_design(
-        sc,
+        design,
         out,
         quiet=quiet,
         workers=workers,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 __all__ = [
     "FreshOpt",
+    "PosteriorOpt",
     "QuietOpt",
     "ReplaceStaleOpt",
     "RetryOpt",
@@ -53,3 +55,13 @@ ReplaceStaleOpt = Annotated[
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+PosteriorOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--posterior",
+        help="posterior.parquet of `medlead calibrate`: replication r of every point draws "
+        "its parameters from it (draw r, the same for every point); the scenario's own "
+        "values and each point's factors win.",
+        show_default=False,
+    ),
+]

@@ -46,6 +46,16 @@ def run(
         str | None,
         typer.Option(help="none, mandate, persuasion or hybrid (sets `strategy`)."),
     ] = None,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            "--posterior",
+            help="posterior.parquet of `medlead calibrate`: draw the parameters from it "
+            "(one particle, drawn with the run's seed); values set with --config, --set, "
+            "--weeks or --strategy win.",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write a run folder here.")
     ] = None,
@@ -60,6 +70,8 @@ def run(
 
     Parameters come from the preset, then --config, then --set, then --weeks and
     --strategy; every problem is reported at once. `medlead params` lists them all.
+    With --posterior, a particle drawn from a calibration's posterior replaces the
+    preset's values of its parameters (the run folder records which).
     """
     from medlead.experiments.engine.config import resolve_run_config
     from medlead.experiments.engine.runfolder import RunFolder, utc_now, write_run_folder
@@ -72,6 +84,14 @@ def run(
         seed=seed,
         options={"weeks": weeks, "strategy": strategy},
     )
+    from medlead.model.seeds import seed_streams
+
+    seed, _ = seed_streams(cfg.seed)  # drawn here if none was given
+    extra: dict[str, Any] = {}
+    if posterior is not None:  # before the folder: a bad posterior leaves nothing behind
+        from medlead.experiments.calibration.apply import posterior_run
+
+        cfg, extra["posterior"] = posterior_run(cfg, int(seed), posterior)
     folder = RunFolder(out, force=force) if out is not None else None
     try:
         # The vectorised core without Mesa agents (a stack of one run: the same bits as
@@ -79,17 +99,16 @@ def run(
         import numpy as np
 
         from medlead.model.batch import Stack
-        from medlead.model.seeds import seed_streams
 
         params = cfg.params
         t0 = time.perf_counter()
-        seed, _ = seed_streams(cfg.seed)
         stack = Stack(params, [np.random.SeedSequence(seed)])
         staff = stack.orgs[0].n
         if not quiet:
+            drawn = f", posterior particle {extra['posterior']['particle']}" if extra else ""
             say(
                 f"medlead run: preset {cfg.preset}, strategy {params.strategy}, "
-                f"seed {seed}, {staff:,} staff, {params.weeks} weeks"
+                f"seed {seed}, {staff:,} staff, {params.weeks} weeks{drawn}"
             )
         show_bar = (
             not quiet and err_console.is_terminal and staff * params.weeks >= PROGRESS_AGENT_WEEKS
@@ -111,6 +130,7 @@ def run(
                 started=started,
                 run_seconds=run_seconds,
                 plot_curves=figures.plot_curves,
+                extra=extra,
             )
     except BaseException:
         if folder is not None:

@@ -14,6 +14,7 @@ import typer
 from medlead.experiments.cli.app import command, command_line, say
 from medlead.experiments.cli.options import (
     FreshOpt,
+    PosteriorOpt,
     QuietOpt,
     ReplaceStaleOpt,
     RetryOpt,
@@ -38,11 +39,37 @@ def say_sweep(res: Any) -> None:
     )
 
 
+def under_posterior(scenario: Any, posterior: Path | None) -> Any:
+    """The design of ``scenario`` (a name, file or :class:`Scenario`) with each
+    replication's parameters drawn from ``posterior``; ``scenario`` itself without one.
+    """
+    if posterior is None:
+        return scenario
+    from medlead.experiments.calibration.apply import posterior_scenario
+    from medlead.experiments.engine.scenario import Scenario, load_scenario
+
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    return posterior_scenario(sc, posterior)
+
+
+def say_posterior(design: Any) -> None:
+    """One line on stderr about the posterior the design's parameters were drawn from."""
+    record = getattr(design, "inputs", {}).get("posterior")
+    if record is None:
+        return
+    kept = f"; the scenario's own: {', '.join(record['kept'])}" if record["kept"] else ""
+    say(
+        f"parameters drawn from posterior {record['path']} ({record['particles']} particles, "
+        f"{len(record['parameters'])} parameters){kept}"
+    )
+
+
 def run_design(scenario: Any, out: Path, *, quiet: bool, **options: Any) -> None:
     """Run (or resume) a sweep with the progress bar unless ``quiet``, then say how it went."""
     from medlead.experiments.engine.runner import sweep as run_sweep
 
     res = run_sweep(scenario, out, progress=not quiet, command=command_line(), **options)
+    say_posterior(scenario)
     say_sweep(res)
 
 
@@ -56,16 +83,17 @@ def sweep(
     retry_failed: RetryOpt = False,
     fresh: FreshOpt = False,
     replace_stale: ReplaceStaleOpt = False,
+    posterior: PosteriorOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Run every run of a scenario on Dask into a resumable sweep folder.
 
     Results stream into Parquet parts with a manifest; rerunning on the same folder
-    skips the runs already stored. A folder of another scenario or model version is
-    refused. `medlead report DIR` prints the table.
+    skips the runs already stored. A folder of another scenario, posterior or model
+    version is refused. `medlead report DIR` prints the table.
     """
     run_design(
-        scenario,
+        under_posterior(scenario, posterior),
         out,
         quiet=quiet,
         workers=workers,

@@ -62,6 +62,9 @@ class RunConfig:
         preset: name of the preset the values were applied to.
         config_path: the configuration file used, if any.
         overrides: the ``name=value`` overrides applied after the file (as given).
+        explicit: the parameters the user set (in the file, with ``--set`` or an
+            option), as opposed to those that come from the preset; they win over a
+            posterior's draw (``medlead run --posterior``).
     """
 
     params: Params
@@ -69,6 +72,7 @@ class RunConfig:
     preset: str
     config_path: Path | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
+    explicit: tuple[str, ...] = ()
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:
@@ -233,6 +237,7 @@ def resolve_run_config(
         preset=preset_name,
         config_path=config_path,
         overrides=overrides,
+        explicit=tuple(dict.fromkeys([*file_values, *overrides])),
     )
 
 

@@ -13,6 +13,12 @@ every point of a scenario, so replication ``r`` of every point meets the same ho
 and draws (common random numbers); a design may give a block of points its own prefix
 to draw independent hospitals (the validation's Latin hypercube does).
 
+A point may also give each of its replications its own ``Params``
+(:attr:`DesignPoint.rep_params`; e.g. one draw of a calibration's posterior per
+replication): the seeds stay as above, only the parameters change, and the design's
+hash covers them. What else a design was made from (e.g. the posterior file) is kept in
+:attr:`Design.inputs` and recorded in the manifest.
+
 An outcome is named by reference (``"package.module:NAME"``) and imported where the
 runs are made, so the engine needs no import of whoever defines it; the source of its
 module counts in the design's hash, so a folder made with an edited outcome function is
@@ -158,6 +164,13 @@ class DesignPoint:
     """Replications of this point (``None``: the design's)."""
     spawn_prefix: tuple[int, ...] = ()
     """Spawn-key prefix of this point's runs (see :func:`run_seed`)."""
+    rep_params: tuple[Params, ...] | None = None
+    """The parameters of each replication (``None``: ``params`` for every one). They
+    must agree with ``params`` on the point's factor columns; equal ones are stacked."""
+
+    def params_of(self, rep: int) -> Params:
+        """The parameters of replication ``rep``."""
+        return self.params if self.rep_params is None else self.rep_params[rep]
 
 
 @dataclass(frozen=True)
@@ -187,6 +200,10 @@ class Design:
     """What declared it: ``scenario`` (a scenario file) or e.g. ``validation``."""
     outcome: str | None = None
     """Reference of the :class:`Outcome` adding columns, ``"package.module:NAME"``."""
+    inputs: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Other inputs the design was made from, by name (e.g. ``posterior``: its path,
+    content hash and draws), recorded in the manifest under ``inputs``. Not hashed: what
+    they change in the runs is in the points' parameters, which are."""
 
     @classmethod
     def build(
@@ -240,11 +257,48 @@ class Design:
                     "params": p.params.to_dict(),
                     "replications": design.reps(p),
                     "spawn_prefix": list(p.spawn_prefix),
+                    **({"rep_params": _params_digests(p.rep_params)} if p.rep_params else {}),
                 }
                 for p, row in zip(design.points, design.rows, strict=True)
             ],
         }
         blob = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+        return dataclasses.replace(design, hash=hashlib.sha256(blob.encode()).hexdigest())
+
+    def with_rep_params(
+        self, rep_params: Sequence[Sequence[Params]], *, inputs: Mapping[str, Any] | None = None
+    ) -> Design:
+        """The design with the parameters of every replication of every point given.
+
+        ``rep_params[i]`` holds one ``Params`` per replication of point ``i``. Seeds,
+        points, columns and rows stay as they are; the hash becomes one over this
+        design's hash and every replication's parameters, so a folder of this design is
+        resumed only with the same parameters. ``inputs`` is merged into :attr:`inputs`.
+
+        Raises:
+            DesignError: a point given the wrong number of parameter sets, or sets that
+                disagree with its factor columns.
+        """
+        if len(rep_params) != len(self.points):
+            raise DesignError(
+                [
+                    f"design {self.name!r}: {len(rep_params)} parameter lists for "
+                    f"{len(self.points)} points"
+                ]
+            )
+        points = tuple(
+            dataclasses.replace(p, rep_params=tuple(ps))
+            for p, ps in zip(self.points, rep_params, strict=True)
+        )
+        design = dataclasses.replace(
+            self, points=points, inputs={**self.inputs, **dict(inputs or {})}
+        )
+        design.check()
+        content = {
+            "design": self.hash,
+            "rep_params": [_params_digests(p.rep_params or ()) for p in points],
+        }
+        blob = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return dataclasses.replace(design, hash=hashlib.sha256(blob.encode()).hexdigest())
 
     def check(self) -> None:
@@ -259,6 +313,7 @@ class Design:
             problems.append(f"points must be numbered 0, 1, ... in order (got {bad_index[:3]})")
         if any(self.reps(p) < 1 for p in self.points):
             problems.append("every point needs at least one replication")
+        problems += _rep_params_problems(self)
         for name, kind in self.columns.items():
             if name in RESERVED_COLUMNS:
                 problems.append(f"factor column {name!r} is a name the runner writes")
@@ -314,6 +369,50 @@ class Design:
     def seed_of(self, point: int, rep: int) -> np.random.SeedSequence:
         """The seed of replication ``rep`` of point ``point``."""
         return run_seed(self.seed, rep, self.points[point].spawn_prefix)
+
+    def params_of(self, point: int, rep: int) -> Params:
+        """The parameters of replication ``rep`` of point ``point``."""
+        return self.points[point].params_of(rep)
+
+
+def _params_digests(params: Sequence[Params]) -> list[str]:
+    """A short hash of each parameter set (each distinct set serialised once)."""
+    seen: dict[Params, str] = {}
+    out = []
+    for p in params:
+        if p not in seen:
+            blob = json.dumps(p.to_dict(), sort_keys=True, separators=(",", ":"), default=str)
+            seen[p] = hashlib.sha256(blob.encode()).hexdigest()[:16]
+        out.append(seen[p])
+    return out
+
+
+def _rep_params_problems(design: Design) -> list[str]:
+    """Points whose per-replication parameters do not fit them (count, factor values)."""
+    problems: list[str] = []
+    names = set(Params.names())
+    for p in design.points:
+        if p.rep_params is None:
+            continue
+        if len(p.rep_params) != design.reps(p):
+            problems.append(
+                f"point {p.index}: {len(p.rep_params)} parameter sets for "
+                f"{design.reps(p)} replications"
+            )
+            continue
+        if not all(isinstance(x, Params) for x in p.rep_params):
+            problems.append(f"point {p.index}: rep_params must all be Params")
+            continue
+        fixed = [f for f in p.factors if f in names]
+        for rep, x in enumerate(p.rep_params):
+            bad = [f for f in fixed if getattr(x, f) != getattr(p.params, f)]
+            if bad:
+                problems.append(
+                    f"point {p.index}, replication {rep}: parameters disagree with the "
+                    f"point's factors {bad}"
+                )
+                break
+    return problems
 
 
 def as_design(design: Any) -> Design:

@@ -224,6 +224,7 @@ def write_run_folder(
     started: str,
     run_seconds: float,
     plot_curves: Callable[..., None],
+    extra: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write every file of a run folder into ``folder`` and move them into place.
 
@@ -241,6 +242,8 @@ def write_run_folder(
             path, title=...)`` (the command line passes
             :func:`medlead.experiments.analysis.figures.plot_curves`; the engine draws
             no figures of its own).
+        extra: more provenance for ``manifest.json``, by key (e.g. ``posterior``: the
+            file the parameters were drawn from and the particle drawn).
     """
     params = config.params
     version = package_version()
@@ -299,6 +302,7 @@ def write_run_folder(
             "strategy": params.strategy,
             "weeks": params.weeks,
             "staff": staff,
+            **dict(extra or {}),
             **environment_info(),
             "files": files,
         }

@@ -19,7 +19,9 @@ replication ``r`` of a point is seeded with ``SeedSequence(seed, spawn_key=(*pre
 r))`` (:func:`~medlead.experiments.engine.design.run_seed`; the prefix is empty for a
 scenario, so every point of a replication shares its hospital: common random numbers),
 whatever point, task or worker runs it, and a stacked run is identical to the same run
-alone. Only this client process writes the store, one part per finished task; a rerun
+alone (so replications of a point with their own parameters, e.g. a posterior's draws,
+are stacked only with those of equal parameters, and nothing else changes). Only this
+client process writes the store, one part per finished task; a rerun
 on the same folder skips stored runs.
 
 Run as ``medlead sweep SCENARIO --out DIR``, or :func:`sweep` from Python.
@@ -182,7 +184,7 @@ def run_batch(
 ) -> dict[str, Any]:
     """Run a batch of runs (:class:`Run`, or tuples of its fields) on a worker.
 
-    Consecutive runs of the same point are made in one
+    The runs of the same point with the same parameters are made in one
     :func:`~medlead.model.batch.run_replications` call. A run that raises is recorded
     as failed with its error; the batch goes on. ``outcome`` names an
     :class:`~medlead.experiments.engine.design.Outcome` whose columns are added to each
@@ -198,8 +200,7 @@ def run_batch(
     ts: dict[str, list[np.ndarray]] = {k: [] for k in ("point", "rep", "week", *timeseries)}
     runs = [Run(*t) for t in tasks]
     with threadpool_limits(limits=1):
-        for _, group in itertools.groupby(runs, key=lambda run: run.point):
-            group = list(group)
+        for group in _stacks(runs):
             params = group[0].params
             seeds = [run_seed(root_seed, run.rep, run.prefix) for run in group]
             t0, c0 = time.perf_counter(), time.process_time()
@@ -228,6 +229,17 @@ def run_batch(
         "rows": rows,
         "timeseries": arrays,
     }
+
+
+def _stacks(runs: Sequence[Run]) -> list[list[Run]]:
+    """The runs of a batch grouped by point and parameters (in order of first appearance):
+    each group is one stacked call. Replications of a point with their own parameters
+    (a posterior's draws) are stacked only with those of equal parameters.
+    """
+    groups: dict[tuple[int, Params], list[Run]] = {}
+    for run in runs:
+        groups.setdefault((run.point, run.params), []).append(run)
+    return list(groups.values())
 
 
 def _row(
@@ -504,7 +516,7 @@ def _submit(client, design: Design, todo: list[tuple[int, int]], size: int) -> d
             Run(
                 p,
                 r,
-                design.points[p].params,
+                design.params_of(p, r),
                 design.rows[p],
                 tuple(design.points[p].spawn_prefix),
             )

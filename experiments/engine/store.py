@@ -5,7 +5,8 @@ A sweep folder holds::
     manifest.json           scenario text and hash, root seed and scheme, model version,
                             package versions, git commit, one entry per session (command
                             line, start, end, runs written), run counts, the design's
-                            kind, outcome and column types
+                            kind, outcome and column types, and its other inputs (e.g.
+                            the posterior its parameters were drawn from)
     scenario.toml           a copy of the scenario file (<kind>.toml for another design)
     runs/part-SSS-NNNNN.parquet        one row per run: keys, factors, status, error,
                                        summary keys, outcome columns (the run's *commit
@@ -38,6 +39,7 @@ import functools
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,7 @@ __all__ = [
     "StoreError",
     "SweepStore",
     "connect",
+    "describe_inputs",
     "model_version",
     "read_manifest",
     "result_columns",
@@ -295,6 +298,17 @@ class SweepStore:
         old = manifest.get("scenario", {})
         if old.get("hash") != design.hash:
             what = "scenario" if design.kind == "scenario" else f"{design.kind} design"
+            theirs, mine = manifest.get("inputs", {}), design.inputs
+            if old.get("name") == design.name and _input_digests(theirs) != _input_digests(mine):
+                names = [*theirs, *mine]
+                raise StoreError(
+                    [
+                        f"{root} holds results of {what} {design.name!r} made with "
+                        f"{describe_inputs(theirs, names)}; this one with "
+                        f"{describe_inputs(mine, names)}: choose another --out, or --fresh "
+                        "to replace them"
+                    ]
+                )
             raise StoreError(
                 [
                     f"{root} holds results of another {what} ({old.get('name')!r}, hash "
@@ -357,6 +371,7 @@ class SweepStore:
                         "timeseries": _timeseries_columns(design),
                     },
                 },
+                **({"inputs": design.inputs} if design.inputs else {}),
                 "packages": _packages(),
                 "git_commit": commit,
                 "git_dirty": dirty,
@@ -441,6 +456,27 @@ class SweepStore:
         total = self.design.n_runs
         self.manifest["runs"] = {"total": total, "ok": ok, "failed": failed}
         self.manifest["status"] = "complete" if ok + failed >= total else "incomplete"
+
+
+def describe_inputs(inputs: dict[str, Any], names: Iterable[str] | None = None) -> str:
+    """A design's other inputs in a few words, e.g. ``posterior runs/p.parquet (sha256
+    1a2b3c4d5e6f)``; each of ``names`` it lacks as ``no NAME``.
+    """
+    words = []
+    for name in dict.fromkeys([*(names or ()), *inputs]):
+        info = inputs.get(name)
+        if info is None:
+            words.append(f"no {name}")
+            continue
+        info = info if isinstance(info, dict) else {}
+        digest = str(info.get("sha256") or "")[:12]
+        path = info.get("path")
+        words.append(" ".join(x for x in (name, path, f"(sha256 {digest})" if digest else "") if x))
+    return ", ".join(words) or "no other inputs"
+
+
+def _input_digests(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.get("sha256") if isinstance(v, dict) else v for k, v in inputs.items()}
 
 
 def stored_runs(root: str | Path, *, include_failed: bool = True) -> set[tuple[int, int]]:

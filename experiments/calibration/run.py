@@ -94,7 +94,7 @@ class CalibrationConfig:
     population: int = 1000
     alpha: float = 0.5
     min_acceptance: float = 0.05
-    max_generations: int = 12
+    max_generations: int = 20
     flip: float = 0.1
     seed: int = 16
     predictive_draws: int = 200

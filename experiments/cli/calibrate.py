@@ -39,7 +39,7 @@ def calibrate(
         int | None, typer.Option(help="Particles per generation (default 1000; quick 24).")
     ] = None,
     generations: Annotated[
-        int | None, typer.Option("--generations", help="Most generations (default 12).")
+        int | None, typer.Option("--generations", help="Most generations (default 20).")
     ] = None,
     min_acceptance: Annotated[
         float | None,

@@ -21,7 +21,7 @@ from medlead.experiments.calibration import load_posterior, sample_params
 from medlead.experiments.calibration.apmc import (
     Population,
     effective_sample_size,
-    kernel_cholesky,
+    kernel_scales,
     perturb,
     proposal_log_weights,
     run_apmc,
@@ -114,19 +114,23 @@ def test_proposal_weights_by_hand():
         born=np.zeros(2, int),
         stats=np.zeros((2, 0)),
     )
-    chol = kernel_cholesky(pop)
-    z = np.log(u / (1 - u)).ravel()
+    sigma = kernel_scales(pop)
     wn = np.array([0.25, 0.75])
-    var = 2 * (np.sum(wn * z**2) - np.sum(wn * z) ** 2)
-    assert chol[0, 0] ** 2 == pytest.approx(var * (1 + 1e-6), rel=1e-9)
-    x, form, q = 0.5, 2, 0.1
-    zx = 0.0  # logit(0.5)
-    prior = x * (1 - x) * (1 / 3)
-    kern = [stats.norm.pdf(zx, zj, chol[0, 0]) for zj in z]
+    var = np.sum(wn * u.ravel() ** 2) - np.sum(wn * u.ravel()) ** 2
+    assert sigma[0] == pytest.approx(math.sqrt(2 * var), rel=1e-12)
+    x, form, q, s = 0.05, 2, 0.1, sigma[0]
+
+    def folded(y, c):  # density at y of a normal around c reflected at 0 and 1
+        return sum(stats.norm.pdf(z, c, s) for n in range(-3, 4) for z in (y + 2 * n, -y + 2 * n))
+
+    prior = 1 / 3
     disc = [q / 2, 1 - q]  # form 2 differs from particle 0's form 0, equals particle 1's
-    expected = prior / (wn[0] * kern[0] * disc[0] + wn[1] * kern[1] * disc[1])
-    got = np.exp(proposal_log_weights(np.array([[x]]), np.array([[form]]), pop, chol, (3,), q))
+    expected = prior / (wn[0] * folded(x, 0.3) * disc[0] + wn[1] * folded(x, 0.6) * disc[1])
+    got = np.exp(proposal_log_weights(np.array([[x]]), np.array([[form]]), pop, sigma, (3,), q))
     assert got[0] == pytest.approx(expected, rel=1e-9)
+    # The folded normal is a density on [0, 1].
+    grid = np.linspace(0, 1, 20001)
+    assert np.trapezoid(folded(grid, 0.3), grid) == pytest.approx(1.0, abs=1e-6)
 
 
 def test_perturb_stays_in_the_prior_box_and_flips_switches():
@@ -139,10 +143,36 @@ def test_perturb_stays_in_the_prior_box_and_flips_switches():
         born=np.zeros(50, int),
         stats=np.zeros((50, 0)),
     )
-    u, m = perturb(pop, 2000, rng, kernel_cholesky(pop), (2, 3), flip=0.2)
-    assert np.all((u > 0) & (u < 1))
+    u, m = perturb(pop, 2000, rng, kernel_scales(pop), (2, 3), flip=0.2)
+    assert np.all((u >= 0) & (u <= 1))
     assert 0.15 < np.mean(m[:, 0] != 0) < 0.25
     assert set(np.unique(m[:, 1])) == {0, 1, 2}
+
+
+def test_weights_stay_even_where_the_data_say_nothing():
+    # 40 parameters, 2 informative: the uninformed ones must not collapse the weights.
+    obs = np.array([0.3, 0.7])
+
+    def simulate(t, u, m):
+        rng = np.random.default_rng(2000 + t)
+        y = u[:, :2] + rng.normal(0.0, 0.05, (len(u), 2))
+        return np.sqrt(((y - obs) ** 2).sum(axis=1)), y
+
+    pop, history = run_apmc(
+        simulate,
+        sample_prior=lambda n, rng: (rng.random((n, 40)), np.zeros((n, 0), int)),
+        forms=(),
+        n=1000,
+        alpha=0.5,
+        min_acceptance=0.05,
+        max_generations=10,
+        flip=0.1,
+        rng_of=lambda t: np.random.default_rng([8, t]),
+    )
+    assert min(g.ess for g in history) > 150
+    mean, sd, _ = _moments(pop)
+    assert np.allclose(mean[:2], obs, atol=0.03)
+    assert np.all(np.abs(mean[2:] - 0.5) < 0.08) and np.all(sd[2:] > 0.22)  # still uniform
 
 
 def test_effective_sample_size():

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from medlead.experiments.analysis.figures import OKABE_ITO, save
+from medlead.experiments.analysis.figures import OKABE_ITO
 from medlead.model.params import STRATEGIES, Params
 
 if TYPE_CHECKING:
@@ -99,6 +99,14 @@ def _fig(width: float, height: float):
     fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+def _save_png(fig, path: Path) -> Path:
+    """Save ``fig`` as PNG atomically (no SVG: a scatter of 500 particles would be MBs)."""
+    tmp = path.with_name(path.name + ".tmp")
+    fig.savefig(tmp, format="png")
+    tmp.replace(path)
+    return path
 
 
 def _label(name: str) -> str:
@@ -348,9 +356,7 @@ def write_report(
         figs["headline"] = fig_headline(result)
     if result.prior.switches:
         figs["switches"] = fig_switches(result)
-    paths = {}
-    for name, fig in figs.items():
-        paths[name] = save(fig, img / name)[0]
+    paths = {name: _save_png(fig, img / f"{name}.png") for name, fig in figs.items()}
     base = path.parent
     link = {k: _rel(v, base) for k, v in paths.items()}
     g = pd.DataFrame([vars(x) for x in result.generations])
@@ -380,8 +386,9 @@ def write_report(
         f"- Command: `{shlex.join(command)}`",
         f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; configuration "
         f"`{config_hash(cfg)}`; root seed {cfg.seed}",
-        f"- {result.runs:,} runs in the design ({result.ran:,} made by this invocation), "
-        f"{result.seconds / 60:.1f} min wall on this machine",
+        f"- {result.runs:,} runs, {result.run_seconds / 60:.0f} worker-minutes in all "
+        f"(from the store's timing columns); this invocation made {result.ran:,} of them "
+        f"in {result.seconds / 60:.1f} min wall",
         f"- Algorithm: adaptive population Monte Carlo ABC (Lenormand, Jabot & Deffuant 2013, "
         f"Comput Stat 28:2777): {cfg.population} particles a generation, the closest "
         f"{int(cfg.alpha * cfg.population)} kept, {stop}. Every run through the engine "
@@ -434,7 +441,8 @@ def write_report(
                         f"{_fmt(r['median'])} [{_fmt(r['lo95'])}, {_fmt(r['hi95'])}]"
                     ),
                     "z": _fmt(r["z"], 2),
-                    "consistent": "yes" if r["covered"] else "**no**",
+                    "p": _fmt(r["p"], 3),
+                    "consistent": "yes" if r["consistent"] else "**no**",
                 }
             )
         return _table(pd.DataFrame(rows)) if rows else "(none)"
@@ -444,8 +452,10 @@ def write_report(
         "",
         "Posterior-predictive runs (new runs with parameter sets drawn from the posterior, "
         "and from the prior for comparison). *z* = (predicted median − observed) / "
-        "sqrt(sd² + tolerance²); *consistent* = the observed figure lies inside the 95% "
-        "predictive interval widened by sqrt(sd² + tolerance²) on each side.",
+        "sqrt(sd² + tolerance²); *p* = posterior-predictive p-value, the probability that a "
+        "replicate of the figure (the model statistic of a draw plus a normal error of sd "
+        "sqrt(sd² + tolerance²)) falls below the observed one; *consistent* = p between "
+        "0.025 and 0.975.",
         "",
         pred_table("calibrate"),
         "",

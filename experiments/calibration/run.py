@@ -154,6 +154,8 @@ class CalibrationResult:
     runs: int
     ran: int
     seconds: float
+    run_seconds: float = 0.0
+    """Worker seconds of every run in the store (its timing columns), whenever made."""
     observations: list[tuple[str, str]] = field(default_factory=list)
     """(case id, observation name) of the distance's components, in order."""
 
@@ -401,6 +403,13 @@ def calibrate(
         seconds=0.0,
         observations=[(case.id, o.name) for _, case, o in sim.obs],
     )
+    result.run_seconds = float(
+        sum(
+            runs_frame(root, timing=True)["seconds"].sum()
+            for root in sorted(store.iterdir())
+            if (root / "manifest.json").exists()
+        )
+    )
     result.seconds = time.perf_counter() - t0
     write_report(result, cfg, Path(report) if report else out / "report.md", command=command)
     return result
@@ -539,8 +548,24 @@ def predict(
     return predictive, headline, design.n_runs, res.ran
 
 
+def predictive_p(observed: float, values: np.ndarray, scale: float) -> float:
+    """Posterior-predictive p-value: the probability that a replicate of the observed
+    figure falls below the observed one.
+
+    A replicate is the model statistic of a parameter draw plus the figure's error,
+    normal with sd ``scale`` (its sampling sd and the mapping tolerance):
+    ``p = mean_d Phi((observed - v_d) / scale)`` (Gelman, Meng & Stern 1996). Near 0 or
+    1 the observation lies in a tail of what the model predicts; the report calls a
+    figure consistent with the prediction when ``0.025 <= p <= 0.975``.
+    """
+    from scipy.special import ndtr
+
+    return float(np.mean(ndtr((observed - values) / scale))) if values.size else math.nan
+
+
 def _prediction_row(source: str, case: Case, obs: Any, vals: np.ndarray) -> dict[str, Any]:
     q = np.quantile(vals, [0.025, 0.5, 0.975]) if vals.size else [math.nan] * 3
+    p = predictive_p(obs.value, vals, obs.scale)
     return {
         "source": source,
         "case": case.id,
@@ -558,7 +583,8 @@ def _prediction_row(source: str, case: Case, obs: Any, vals: np.ndarray) -> dict
         "lo95": float(q[0]),
         "hi95": float(q[2]),
         "z": float((q[1] - obs.value) / obs.scale) if vals.size else math.nan,
-        "covered": bool(vals.size and q[0] - obs.scale <= obs.value <= q[2] + obs.scale),
+        "p": p,
+        "consistent": bool(vals.size and 0.025 <= p <= 0.975),
     }
 
 

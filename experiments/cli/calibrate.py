@@ -33,7 +33,9 @@ def calibrate(
     ] = None,
     quick: Annotated[
         bool,
-        typer.Option("--quick", help="A tiny population and two generations (the CI check)."),
+        typer.Option(
+            "--quick/--no-quick", help="A tiny population and two generations (the CI check)."
+        ),
     ] = False,
     population: Annotated[
         int | None, typer.Option(help="Particles per generation (default 1000; quick 24).")
@@ -66,7 +68,7 @@ def calibrate(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     fresh: Annotated[
-        bool, typer.Option("--fresh", help="Delete the runs in --store and start again.")
+        bool, typer.Option("--fresh/--no-fresh", help="Delete the runs in --store and start again.")
     ] = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -105,7 +107,9 @@ def calibrate(
     where = (
         f"the Dask cluster at {scheduler}"
         if scheduler
-        else f"{workers} local worker(s)" if workers else "local workers (one per CPU)"
+        else f"{workers} local worker(s)"
+        if workers
+        else "local workers (one per CPU)"
     )
     say(
         f"medlead calibrate: {cfg.population} particles a generation, at most "
@@ -158,6 +162,6 @@ def calibrate(
         say(
             f"  {r['use']:<9} {r['case']}.{r['observation']}: observed {r['observed']:.3f}, "
             f"predicted {r['median']:.3f} [{r['lo95']:.3f}, {r['hi95']:.3f}]"
-            f"{'' if r['covered'] else '  (not consistent)'}"
+            f", p = {r['p']:.3f}{'' if r['consistent'] else '  (not consistent)'}"
         )
     say(f"wrote {report or out / 'report.md'}")

@@ -484,7 +484,7 @@ def fidelity(
     ``f_c`` = ``compelled_fidelity``: practice done only because it is required is done
     partly as a tick-box.
 
-    Source: Pickering et al. 2013, BJS 100:1588 (the mandated WHO checklist: audited
+    Source: Pickering et al. 2013, BJS 100:1664 (the mandated WHO checklist: audited
     compliance near-universal, time-out attempted in 87%, sign-out in 9%).
     """
     if form == "binary":

@@ -819,7 +819,7 @@ class Params:
         group=PEER,
         doc="Fidelity of practice done only under compliance (a tick-box): improvement and "
         "peers' social proof count practice by its fidelity.",
-        cite="Pickering et al. 2013, BJS 100:1588 (mandated WHO checklist: time-out "
+        cite="Pickering et al. 2013, BJS 100:1664 (mandated WHO checklist: time-out "
         "attempted in 87%, sign-out in 9%, all information in 55% of time-outs)",
     )
     compelled_internalisation: float = p(

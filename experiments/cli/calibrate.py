@@ -27,6 +27,7 @@ def calibrate(
         list[str] | None,
         typer.Option(
             "--cases",
+            metavar="CASE",
             help="A case to use (a shipped id or a case file); repeat for more. Default: "
             "every shipped case (experiments/cases/; see docs/cases.md).",
         ),

@@ -93,3 +93,49 @@ def test_with_slider_keeps_only_differences_from_the_preset():
 
 def test_explain_problem_is_capitalised():
     assert explain_problem("stigma=2 is outside").startswith("Stigma = 2")
+
+
+def browser_rounded(value: float, slider) -> float:
+    """What the browser's slider (Vuetify 2 ``roundValue``) makes of a value: the nearest
+    step from the minimum, printed with the step's decimals.
+    """
+    decimals = len(repr(slider.step).split(".")[1]) if "." in repr(slider.step) else 0
+    k = round((value - slider.min) / slider.step)
+    return float(f"{min(slider.min + k * slider.step, slider.max):.{decimals}f}")
+
+
+@pytest.mark.parametrize("preset", WORKSHOP_PRESETS)
+def test_every_preset_value_lies_on_its_sliders_steps(preset):
+    params = Params.preset(preset)
+    for slider in slider_specs():
+        value = float(getattr(params, slider.name))
+        assert browser_rounded(value, slider) == pytest.approx(value, abs=1e-12), (
+            f"{preset}: {slider.name}={value} is not a position of a slider with step "
+            f"{slider.step} from {slider.min}"
+        )
+
+
+@pytest.mark.parametrize("preset", WORKSHOP_PRESETS)
+def test_a_fresh_preset_has_no_changes_waiting(preset):
+    """The browser reports every slider's (rounded) position; none is a change."""
+    controls = Controls(preset)
+    params = Params.preset(preset)
+    for slider in slider_specs():
+        controls = controls.with_slider(
+            slider.name, browser_rounded(getattr(params, slider.name), slider)
+        )
+    assert controls.sliders == ()
+
+
+def test_impossible_leader_share_names_a_reachable_value_in_good_grammar():
+    params, problems = try_params(Controls(sliders=(("leader_share", 0.01),)))
+    assert params is None and len(problems) == 1
+    assert "gives 1 medical leader for" in problems[0]
+    slider = {s.name: s for s in slider_specs()}["leader_share"]
+    suggested = float(problems[0].rsplit("at least ", 1)[1].rstrip(")"))
+    assert browser_rounded(suggested, slider) == suggested  # the slider can reach it
+    assert try_params(Controls(sliders=(("leader_share", suggested),)))[1] == []
+    below = round(suggested - slider.step, 6)
+    assert try_params(Controls(sliders=(("leader_share", below),)))[1] != []
+    _, two = try_params(Controls(sliders=(("leader_share", 0.02),)))
+    assert "gives 2 medical leaders for" in two[0]

@@ -169,3 +169,19 @@ def test_app_module_exposes_page():
     from medlead.workshop import app
 
     assert callable(app.Page)
+
+
+def test_compare_verdict_is_one_plain_sentence():
+    year = replay("0pm-1-156")
+    text = year.verdict()
+    assert text.startswith("A year after withdrawal, persuasion leaves ")
+    assert "points more clinical staff practising than the mandate" in text
+    points = int(text.split(" leaves ")[1].split(" point")[0])
+    pcol = REPORTERS.index("practising_share")
+    p, m = (ln.model.history[156, pcol] for ln in year.lanes)
+    assert points == round(100 * (p - m))
+    swapped = replay("0mp-1-156").verdict()
+    assert swapped == text  # the sentence names the one ahead, whichever lane it is
+    early = replay("0pm-1-20").verdict()
+    assert early.startswith("At week 20, ")
+    assert replay("0p-1-20").verdict() == ""

@@ -1,7 +1,8 @@
 """``python -m medlead.workshop [--port N] [--host H]``: serve the workshop offline.
 
 The same as ``medlead workshop``: runs ``solara run medlead.workshop.app --production``
-with telemetry off, on 127.0.0.1:8765 unless told otherwise, and prints the address.
+with telemetry off, on 127.0.0.1:8765 unless told otherwise, and prints the address
+once the page answers ("ready").
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import argparse
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,7 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8765)
     args = ap.parse_args(argv)
-    env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="false")
+    # No telemetry, and no "This website runs on Solara" badge over the projector's corner.
+    env = dict(
+        os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="false", SOLARA_THEME_SHOW_BANNER="false"
+    )
     cmd = [
         sys.executable,
         "-m",
@@ -32,10 +38,24 @@ def main(argv: list[str] | None = None) -> int:
         "--production",
         "--no-open",
     ]
-    print(f"medlead workshop: http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
+    url = f"http://{args.host}:{args.port}/"
+    local = url.replace("0.0.0.0", "127.0.0.1")
+    print(f"medlead workshop: starting on {url} ...", flush=True)
+    proc = subprocess.Popen(cmd, env=env)
     try:
-        return subprocess.call(cmd, env=env)
+        t0 = time.monotonic()
+        while proc.poll() is None:
+            try:
+                with urllib.request.urlopen(local, timeout=2) as r:  # noqa: S310 - ours
+                    if r.status == 200:
+                        took = time.monotonic() - t0
+                        print(f"medlead workshop: ready at {url}  ({took:.1f} s)", flush=True)
+                        break
+            except OSError:
+                time.sleep(0.25)
+        return proc.wait()
     except KeyboardInterrupt:
+        proc.terminate()
         return 0
 
 

@@ -11,6 +11,7 @@ on screen.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +72,32 @@ def _nice_step(span: float) -> float:
     return float(nice * 10**exp)
 
 
+def on_grid(value: float, lo: float, step: float) -> bool:
+    """Whether ``value`` is a position the slider can reach (``lo + k * step``)."""
+    k = (value - lo) / step
+    return abs(k - round(k)) < 1e-6
+
+
+def _grid(
+    lo: float, hi: float, bounds: tuple[float, float], values: list[float]
+) -> tuple[float, float, float]:
+    """``(step, lo, hi)``: a round step with the ends snapped onto it, fine enough that
+    every preset's value is a slider position.
+
+    A preset value between two positions would be moved by the slider as soon as it is
+    drawn (the browser rounds onto the step), which reads as a change nobody made.
+    """
+    nice = _nice_step(hi - lo)
+    for divisor in (1, 2, 5, 10, 20, 50, 100):
+        step = nice / divisor
+        # Snap the ends onto the step grid so the slider shows round numbers.
+        a = max(math.floor(lo / step + 1e-9) * step, bounds[0])
+        b = min(math.ceil(hi / step - 1e-9) * step, bounds[1])
+        if all(on_grid(v, a, step) for v in values):
+            return step, a, b
+    raise AssertionError(f"no slider step fits the presets' values {values}")
+
+
 def _label(name: str, unit: str) -> str:
     words = name.replace("_", " ").replace("half life", "half-life")
     words = words.removesuffix(" pa")
@@ -93,12 +120,11 @@ def slider_specs() -> list[SliderSpec]:
                 seen = [v[name] for v in preset_values]
                 plo, phi = min(plo, *seen), max(phi, *seen)
                 lo, hi = max(lo, plo / 2.0), min(hi, phi * 2.0)
-        step = 1.0 if spec.integer else _nice_step(hi - lo)
-        if not spec.integer:
-            # Snap the ends onto the step grid so the slider shows round numbers.
-            lo = math.floor(lo / step + 1e-9) * step
-            hi = math.ceil(hi / step - 1e-9) * step
-            lo, hi = max(lo, spec.bounds[0]), min(hi, spec.bounds[1])  # type: ignore[index]
+        if spec.integer:
+            step = 1.0
+        else:
+            seen = [v[name] for v in preset_values]
+            step, lo, hi = _grid(lo, hi, spec.bounds, seen)  # type: ignore[arg-type]
         help_text = spec.doc + (f" Unit: {spec.unit}." if spec.unit else "")
         help_text += f" Source: {spec.cite}."
         out.append(
@@ -180,15 +206,50 @@ def try_params(controls: Controls) -> tuple[Params | None, list[str]]:
     try:
         return build_params(controls.preset, controls.strategy, dict(controls.sliders)), []
     except ParamError as exc:
-        return None, [explain_problem(p) for p in exc.problems]
+        return None, [explain_problem(p, controls) for p in exc.problems]
 
 
-def explain_problem(problem: str) -> str:
-    """A ParamError message rephrased for the room (slider labels instead of field names)."""
+_AT_LEAST = re.compile(r"^(\w+)=.*\(use 0 or at least ([0-9.]+)\)$")
+
+
+def explain_problem(problem: str, controls: Controls | None = None) -> str:
+    """A ParamError message rephrased for the room (slider labels instead of field names).
+
+    Counts agree with their noun ("1 medical leader"), and a suggested minimum is moved
+    up to the first position the slider can reach that gives a valid hospital (the
+    model's own minimum, e.g. 0.056, lies between two slider positions).
+    """
+    problem = re.sub(r"\b1 (\w+ \w+)s\b", r"1 \1", problem)
+    m = _AT_LEAST.match(problem)
+    if m and controls is not None:
+        reachable = _reachable_minimum(controls, m.group(1), float(m.group(2)))
+        if reachable is not None:
+            problem = problem[: m.start(2)] + reachable + problem[m.end(2) :]
     labels = {s.name: s.label for s in slider_specs()}
     for name, label in sorted(labels.items(), key=lambda kv: -len(kv[0])):
         problem = problem.replace(f"{name}=", f"{label} = ")
+    problem = problem.replace("(use 0 or at least", "(set it to 0 or at least")
     return problem[0].upper() + problem[1:] if problem else problem
+
+
+def _reachable_minimum(controls: Controls, name: str, at_least: float) -> str | None:
+    """The smallest slider position >= ``at_least`` for which ``name`` raises no problem."""
+    spec = next((s for s in slider_specs() if s.name == name), None)
+    if spec is None:
+        return None
+    decimals = max(0, -math.floor(math.log10(spec.step) + 1e-9))
+    k = math.ceil((at_least - spec.min) / spec.step - 1e-9)
+    while spec.min + k * spec.step <= spec.max + 1e-9:
+        value = round(spec.min + k * spec.step, decimals)
+        sliders = dict(controls.sliders) | {name: value}
+        try:
+            build_params(controls.preset, controls.strategy, sliders)
+            return f"{value:.{decimals}f}"
+        except ParamError as exc:
+            if not any(p.startswith(f"{name}=") for p in exc.problems):
+                return f"{value:.{decimals}f}"
+        k += 1
+    return None
 
 
 def preset_description(preset: str) -> str:

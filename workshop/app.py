@@ -12,12 +12,15 @@ wait for Reset, so nobody is surprised mid-run. The pictures are plain PNGs rend
 from __future__ import annotations
 
 import asyncio
+import html
 import random
 import time
+import urllib.parse
 
 import markdown
 import solara
 import solara.lab
+import solara.server.settings
 
 from medlead.workshop.adapter import (
     PRESET_LABELS,
@@ -30,9 +33,16 @@ from medlead.workshop.adapter import (
     try_params,
 )
 from medlead.workshop.explain import explain
+from medlead.workshop.glossary import GLOSSARY
 from medlead.workshop.handout import handout_pdf
-from medlead.workshop.picture import legend_png
+from medlead.workshop.keys import Keys
+from medlead.workshop.picture import PROJECTOR, legend_png
 from medlead.workshop.run import WorkshopRun, percent, replay, short_label
+
+# No "This website runs on Solara" badge: on a projector it covers the bottom-right corner
+# (the curves' week axis). SOLARA_THEME_SHOW_BANNER=false says the same from the
+# environment; the launchers set it too, in case the page is rendered before this import.
+solara.server.settings.theme.show_banner = False
 
 SPEEDS: dict[str, float] = {"slow": 1.0, "medium": 0.35, "fast": 0.1, "fastest": 0.0}
 
@@ -49,7 +59,8 @@ CSS = """
 .ml-help { font-size: 14px; color: #333; margin: -6px 0 8px 0; }
 .ml-pending { background: #fff3cd; border: 2px solid #8a6d00; padding: 6px 10px;
               border-radius: 6px; }
-.ml-compare-text { font-size: 22px; font-weight: 600; }
+.ml-verdict { font-size: 26px; font-weight: 800; line-height: 1.25; }
+.ml-compare-text { font-size: 20px; font-weight: 500; }
 .ml-explain h3 { font-size: 22px; margin-top: 6px; }
 .ml-explain p, .ml-explain li { font-size: 18px; }
 .v-slider__thumb-label { font-size: 14px; }
@@ -57,6 +68,22 @@ CSS = """
     color: #ffffff !important; font-weight: 700; }
 .v-btn-toggle .v-btn.v-btn--active .v-btn__content { color: #ffffff !important; }
 .ml-side-heading { font-size: 22px; font-weight: 700; margin-top: 10px; display: block; }
+.v-btn.ml-strategy-active { background-color: #0b4f9c !important; color: #ffffff !important;
+    font-weight: 700; }
+.ml-glossary { font-size: 18px; line-height: 1.3; margin: 0; }
+.ml-glossary dt { font-weight: 700; }
+.ml-glossary dd { margin: 0 0 5px 0; }
+.ml-proj { padding: 6px 10px !important; }
+.ml-proj .ml-week { font-size: 30px; white-space: nowrap; }
+.ml-proj .ml-btn.v-btn { font-size: 20px !important; height: 46px !important; }
+.ml-proj-status { font-size: 20px !important; font-weight: 600; line-height: 1.2; }
+.ml-proj-kpis { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
+.ml-proj-kpis .ml-kpi { min-width: 0; }
+.ml-proj-kpis .ml-kpi-value { font-size: 40px; }
+.ml-proj-kpis .ml-kpi-label { font-size: 18px; }
+.ml-proj-glossary { width: 870px; column-count: 2; column-gap: 24px; }
+.ml-proj-glossary dd { break-before: avoid; }
+.ml-proj-glossary dt { break-after: avoid; }
 """
 
 
@@ -75,6 +102,16 @@ def Md(text: str):
     """Markdown rendered on the server (solara.Markdown would fetch KaTeX from a CDN)."""
     html = solara.use_memo(lambda: markdown.markdown(text), [text])
     solara.HTML(tag="div", unsafe_innerHTML=html)
+
+
+@solara.component
+def Glossary(classes: str = ""):
+    """What the model's words mean, in plain language (``medlead.workshop.glossary``)."""
+    items = "".join(
+        f"<dt>{html.escape(term)}</dt><dd>{html.escape(meaning)}</dd>"
+        for term, meaning in GLOSSARY.items()
+    )
+    solara.HTML(tag="dl", unsafe_innerHTML=items, classes=["ml-glossary", classes])
 
 
 @solara.component
@@ -147,7 +184,7 @@ def Levers(pending: Controls, set_pending, disabled: bool):
 
 
 @solara.component
-def Toolbar(run: WorkshopRun, tick, playing, speed, fullscreen, actions: dict, changed: bool):
+def Toolbar(run: WorkshopRun, tick, playing, speed, projector, actions: dict, changed: bool):
     """Week, status, strategy, compare, and the step/play/reset/withdraw buttons."""
     tick.value  # noqa: B018 - subscribe: redraw every week
     with solara.Row(gap="14px", style={"align-items": "center", "flex-wrap": "wrap"}):
@@ -155,25 +192,29 @@ def Toolbar(run: WorkshopRun, tick, playing, speed, fullscreen, actions: dict, c
         solara.Text(_status(run), classes=["ml-status"])
     with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Text("Strategy:", classes=["ml-status"])
-        solara.ToggleButtonsSingle(
-            value=run.params.strategy,
-            values=[],
-            children=[
-                solara.Button(STRATEGY_LABELS[s], value=s, classes=["ml-btn", f"ml-strategy-{s}"])
-                for s in STRATEGY_LABELS
-            ],
-            on_value=actions["strategy"],
-        )
-        solara.Text("Compare with:", classes=["ml-status"])
-        solara.Select(
-            "second strategy (same seed)",
-            value=STRATEGY_LABELS[run.compare] if run.compare else NOTHING,
-            values=[NOTHING]
-            + [STRATEGY_LABELS[s] for s in STRATEGY_LABELS if s != run.params.strategy],
-            on_value=actions["compare"],
-            classes=["ml-compare"],
-            style={"max-width": "380px"},
-        )
+        # Plain buttons, not a toggle group: clicking the chosen strategy restarts it too
+        # (a toggle group ignores a click on its active button).
+        with solara.Row(gap="4px", style={"flex-wrap": "wrap"}, classes=["ml-strategies"]):
+            for s in STRATEGY_LABELS:
+                active = s == run.params.strategy
+                solara.Button(
+                    STRATEGY_LABELS[s],
+                    on_click=lambda s=s: actions["strategy"](s),
+                    classes=["ml-btn", f"ml-strategy-{s}"]
+                    + (["ml-strategy-active"] if active else []),
+                    outlined=not active,
+                )
+        with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "nowrap"}):
+            solara.Text("Compare with:", classes=["ml-status"])
+            solara.Select(
+                "second strategy (same seed)",
+                value=STRATEGY_LABELS[run.compare] if run.compare else NOTHING,
+                values=[NOTHING]
+                + [STRATEGY_LABELS[s] for s in STRATEGY_LABELS if s != run.params.strategy],
+                on_value=actions["compare"],
+                classes=["ml-compare"],
+                style={"min-width": "300px", "max-width": "380px"},
+            )
     with solara.Row(gap="10px", style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Button(
             "Step one week",
@@ -210,12 +251,99 @@ def Toolbar(run: WorkshopRun, tick, playing, speed, fullscreen, actions: dict, c
             color="error",
         )
         solara.Button(
-            "Exit full screen" if fullscreen.value else "Full screen",
-            on_click=lambda: fullscreen.set(not fullscreen.value),
-            icon_name="mdi-fullscreen-exit" if fullscreen.value else "mdi-fullscreen",
-            classes=["ml-btn", "ml-fullscreen"],
+            "Projector mode",
+            on_click=lambda: projector.set(True),
+            icon_name="mdi-projector-screen",
+            classes=["ml-btn", "ml-projector"],
             text=True,
         )
+
+
+@solara.component
+def ProjectorView(run: WorkshopRun, tick, playing, projector, words, actions: dict):
+    """One 1280x720 screen: the hospital (drawn at its display size), four big numbers,
+    Step / Play / Withdraw / Reset and small curves beside the picture. Keys work here as
+    everywhere (``medlead.workshop.keys``). Compare mode shows its first lane only.
+    """
+    t = tick.value
+
+    def render():
+        t0 = time.perf_counter()
+        pngs = run.projector_pngs()
+        run.last_redraw_ms = (time.perf_counter() - t0) * 1000.0
+        return pngs
+
+    hospital, curves = solara.use_memo(render, [t, id(run.lanes)])
+    h = run.headline(0)
+    with solara.Row(
+        gap="10px", style={"align-items": "center", "flex-wrap": "nowrap"}, classes=["ml-proj-bar"]
+    ):
+        solara.Text(f"Week {run.week} of {run.params.weeks}", classes=["ml-week"])
+        solara.Button(
+            "Step",
+            on_click=actions["step"],
+            disabled=run.at_end or playing.value,
+            icon_name="mdi-step-forward",
+            classes=["ml-btn", "ml-step"],
+            color="primary",
+        )
+        solara.Button(
+            "Pause" if playing.value else "Play",
+            on_click=actions["play"],
+            disabled=run.at_end and not playing.value,
+            icon_name="mdi-pause" if playing.value else "mdi-play",
+            classes=["ml-btn", "ml-pause" if playing.value else "ml-play"],
+            color="primary",
+        )
+        solara.Button(
+            "Withdraw",
+            on_click=actions["withdraw"],
+            disabled=not run.can_withdraw,
+            icon_name="mdi-hand-back-left",
+            classes=["ml-btn", "ml-withdraw"],
+            color="error",
+        )
+        solara.Button(
+            "Reset",
+            on_click=actions["reset"],
+            icon_name="mdi-restart",
+            classes=["ml-btn", "ml-reset"],
+        )
+        solara.Button(
+            "Picture" if words.value else "Words",
+            on_click=lambda: words.set(not words.value),
+            icon_name="mdi-image" if words.value else "mdi-book-open-variant",
+            classes=["ml-btn", "ml-words"],
+            text=True,
+        )
+        solara.Button(
+            "Exit",
+            on_click=lambda: projector.set(False),
+            icon_name="mdi-fullscreen-exit",
+            classes=["ml-btn", "ml-projector-exit"],
+            text=True,
+        )
+    with solara.Row(gap="12px", style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
+        if words.value:
+            Glossary("ml-proj-glossary")
+        else:
+            solara.Image(
+                hospital,
+                width=f"{PROJECTOR.width_px}px",
+                classes=["ml-hospital-0", "ml-proj-hospital"],
+            )
+        with solara.Column(gap="8px", classes=["ml-proj-side"], style={"width": "370px"}):
+            solara.Text(_status(run), classes=["ml-status", "ml-proj-status"])
+            with solara.Div(classes=["ml-proj-kpis"]):
+                Kpi("committed", percent(h["committed_share"]), "ml-kpi-committed")
+                Kpi("compliant", percent(h["compliant_share"]), "ml-kpi-compliant")
+                Kpi("practising", percent(h["practising_share"]), "ml-kpi-practising")
+                Kpi(
+                    "microsystems improved",
+                    percent(h["microsystems_improved_share"]),
+                    "ml-kpi-ms",
+                )
+            solara.Image(curves, width="370px", classes=["ml-curves", "ml-proj-curves"])
 
 
 @solara.component
@@ -236,6 +364,7 @@ def Frame(run: WorkshopRun, tick):
         [id(run.lanes)],
     )
     if len(run.lanes) > 1:
+        solara.Text(run.verdict(), classes=["ml-verdict"])
         solara.Text(run.comparison_text(), classes=["ml-compare-text"])
         with solara.Columns([1, 1]):
             for i, ln in enumerate(run.lanes):
@@ -308,13 +437,15 @@ def Footer(run: WorkshopRun, tick):
 @solara.component
 def Page():
     """The workshop page (re-rendered on choices; stepping redraws only ``tick`` readers)."""
-    run: WorkshopRun = solara.use_memo(lambda: WorkshopRun(Controls(seed=1)), [])
+    router = solara.use_router()
+    run: WorkshopRun = solara.use_memo(lambda: first_run(router.search), [])
     tick = solara.use_reactive(0)
     pending, set_pending = solara.use_state(run.controls)
     playing = solara.use_reactive(False)
     speed = solara.use_reactive("medium")
     problems, set_problems = solara.use_state([])
-    fullscreen = solara.use_reactive(False)
+    projector = solara.use_reactive(wants_projector(router.search))
+    words = solara.use_reactive(False)
     # Choices (preset, strategy, seed, reset, replay) redraw the whole page; weeks only
     # redraw the components that read ``tick``.
     _, set_choices = solara.use_state(0)
@@ -388,82 +519,134 @@ def Page():
             run.controls, {v: k for k, v in STRATEGY_LABELS.items()}.get(label)
         ),
     }
+
+    def on_key(action: str) -> None:
+        if action == "play":
+            toggle_play()
+        elif action == "step" and not playing.value:
+            do_step()
+        elif action == "withdraw" and run.can_withdraw:
+            withdraw()
+        elif action == "reset":
+            actions["reset"]()
+
+    def move_slider(controls: Controls) -> None:
+        set_pending(controls)
+        set_problems([])  # a message about the old values would be stale
+
     _, pending_problems = try_params(pending)
     changed = pending != run.controls
+    # A problem found on Reset is the sidebar's problem again: say it once, beside the
+    # sliders (on the main screen only when the sidebar is hidden).
+    shown_problems = [p for p in problems if projector.value or p not in pending_problems]
 
     solara.Style(CSS)
     solara.Title("medlead workshop")
+    Keys(on_key)
 
-    if not fullscreen.value:
-        with solara.Sidebar():
-            solara.Text("The hospital", classes=["ml-side-heading"])
-            solara.Select(
-                "Hospital",
-                value=PRESET_LABELS[run.controls.preset],
-                values=[PRESET_LABELS[p] for p in WORKSHOP_PRESETS],
-                on_value=lambda label: restart(
+    if projector.value:
+        with solara.Column(gap="6px", classes=["ml-proj"]):
+            for p in shown_problems:
+                solara.Error(p, classes=["ml-problem"])
+            ProjectorView(run, tick, playing, projector, words, actions)
+        return
+
+    with solara.Sidebar():
+        solara.Text("The hospital", classes=["ml-side-heading"])
+        solara.Select(
+            "Hospital",
+            value=PRESET_LABELS[run.controls.preset],
+            values=[PRESET_LABELS[p] for p in WORKSHOP_PRESETS],
+            on_value=lambda label: restart(
+                Controls(
+                    preset={v: k for k, v in PRESET_LABELS.items()}[label],
+                    seed=run.controls.seed,
+                )
+            ),
+            classes=["ml-preset"],
+        )
+        solara.Text(preset_description(run.controls.preset), classes=["ml-help"])
+        with solara.Row(gap="8px", style={"align-items": "center"}):
+            solara.InputInt(
+                "Seed (same seed = same hospital)",
+                value=run.controls.seed,
+                on_value=lambda s: restart(
+                    Controls(pending.preset, pending.strategy, pending.sliders, max(0, int(s)))
+                ),
+                classes=["ml-seed"],
+            )
+            solara.Button(
+                "New seed",
+                on_click=lambda: restart(
                     Controls(
-                        preset={v: k for k, v in PRESET_LABELS.items()}[label],
-                        seed=run.controls.seed,
+                        pending.preset,
+                        pending.strategy,
+                        pending.sliders,
+                        random.randint(1, 9999),
                     )
                 ),
-                classes=["ml-preset"],
+                classes=["ml-new-seed"],
             )
-            solara.Text(preset_description(run.controls.preset), classes=["ml-help"])
-            with solara.Row(gap="8px", style={"align-items": "center"}):
-                solara.InputInt(
-                    "Seed (same seed = same hospital)",
-                    value=run.controls.seed,
-                    on_value=lambda s: restart(
-                        Controls(pending.preset, pending.strategy, pending.sliders, max(0, int(s)))
-                    ),
-                    classes=["ml-seed"],
-                )
-                solara.Button(
-                    "New seed",
-                    on_click=lambda: restart(
-                        Controls(
-                            pending.preset,
-                            pending.strategy,
-                            pending.sliders,
-                            random.randint(1, 9999),
-                        )
-                    ),
-                    classes=["ml-new-seed"],
-                )
-            solara.Text("Levers", classes=["ml-side-heading"])
-            solara.Text(
-                "Slider changes take effect when you press Reset. Hover for the source.",
-                classes=["ml-help"],
-            )
-            if changed:
-                with solara.Column(classes=["ml-pending"]):
-                    n = len(set(pending.sliders) ^ set(run.controls.sliders))
-                    solara.Text(f"{n} change(s) waiting: press Reset to apply them.")
-            for p in pending_problems:
-                solara.Error(p, classes=["ml-problem"])
-            solara.Button(
-                "Reset sliders to the hospital's values",
-                on_click=lambda: set_pending(
-                    Controls(run.controls.preset, run.controls.strategy, (), run.controls.seed)
-                ),
-                text=True,
-            )
-            Levers(pending, set_pending, disabled=False)
-            SessionCode(run, tick, load_code)
+        solara.Text("Levers", classes=["ml-side-heading"])
+        solara.Text(
+            "Slider changes take effect when you press Reset. Hover for the source.",
+            classes=["ml-help"],
+        )
+        if changed:
+            with solara.Column(classes=["ml-pending"]):
+                n = changes_waiting(pending, run.controls)
+                what = "1 change is" if n == 1 else f"{n} changes are"
+                solara.Text(f"{what} waiting: press Reset to apply them.")
+        for p in pending_problems:
+            solara.Error(p, classes=["ml-problem"])
+        solara.Button(
+            "Reset sliders to the hospital's values",
+            on_click=lambda: move_slider(
+                Controls(run.controls.preset, run.controls.strategy, (), run.controls.seed)
+            ),
+            text=True,
+        )
+        Levers(pending, move_slider, disabled=False)
+        SessionCode(run, tick, load_code)
 
     with solara.Column(gap="10px", style={"padding": "4px 12px"}):
-        Toolbar(run, tick, playing, speed, fullscreen, actions, changed)
-        for p in problems:
+        Toolbar(run, tick, playing, speed, projector, actions, changed)
+        for p in shown_problems:
             solara.Error(p, classes=["ml-problem"])
         Frame(run, tick)
-        if not fullscreen.value:
-            with solara.Column(classes=["ml-explain"]):
-                Md(explain(run.controls.preset, run.params.strategy))
-            Footer(run, tick)
+        with solara.Details("What the words mean (glossary)", expand=False):
+            Glossary()
+        with solara.Column(classes=["ml-explain"]):
+            Md(explain(run.controls.preset, run.params.strategy))
+        Footer(run, tick)
 
 
 NOTHING = "(nothing)"
+
+
+def wants_projector(search: str | None) -> bool:
+    """Whether the address asks for projector mode (``?projector=1``, ``?projector``)."""
+    values = urllib.parse.parse_qs(search or "", keep_blank_values=True).get("projector")
+    return bool(values) and values[-1].lower() not in ("0", "false", "no", "off")
+
+
+def first_run(search: str | None) -> WorkshopRun:
+    """The page's first run: ``?code=<session code>`` replays one (a bookmark per step of
+    the session plan), otherwise the typical Trust on seed 1. A bad code is ignored.
+    """
+    codes = urllib.parse.parse_qs(search or "").get("code")
+    if codes:
+        try:
+            return replay(codes[-1])
+        except ValueError:
+            pass
+    return WorkshopRun(Controls(seed=1))
+
+
+def changes_waiting(pending: Controls, current: Controls) -> int:
+    """How many sliders differ between the sidebar and the running model."""
+    a, b = dict(pending.sliders), dict(current.sliders)
+    return sum(a.get(name) != b.get(name) for name in a.keys() | b.keys())
 
 
 def _fmt(x: float) -> str:
@@ -473,7 +656,7 @@ def _fmt(x: float) -> str:
 def _status(run: WorkshopRun) -> str:
     from medlead.workshop.picture import status_text
 
-    base = status_text(run.model)
+    base = status_text(run.model, champions=len(run.lanes) == 1)
     if len(run.lanes) > 1:
         base = " vs ".join(short_label(ln.strategy) for ln in run.lanes) + " · " + base
     if run.withdrawn_at is not None:

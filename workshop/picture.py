@@ -10,7 +10,8 @@ Encoding (the legend repeats it on the picture):
 - a white dot with a black rim = practising faithfully; a half-white dot = practising
   mostly as a tick-box (compliance the stronger motive, so the model's fidelity of
   practice is below halfway between ``compelled_fidelity`` and 1: :func:`tickbox`);
-- large marker with a black rim = holds a leadership role; a star behind = champion;
+- large marker with a black rim = holds a leadership role; a small black star at the
+  upper right = champion (a badge, quiet enough that improved microsystems stay discs);
 - purple lines = persuasion engagements under way (``state.target``);
 - disc shading = microsystem performance, bold rim = improved;
 - the management line (executive → general managers → directorates) thickens and turns
@@ -26,6 +27,7 @@ redraw stays well under the workshop's 250 ms budget (``docs/performance.md``).
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import matplotlib
 
@@ -57,8 +59,41 @@ INK = "#1a1a1a"
 SHAPES: dict[str, str] = {"doctor": "^", "junior": "v", "nurse": "o", "manager": "s"}
 BASE_SIZE = 70.0
 LEADER_SIZE = 190.0
+CHAMPION_SIZE = 90.0
+#: Where a champion's star sits relative to the person (data units; discs have radius 0.48).
+CHAMPION_OFFSET = np.array([0.14, 0.12])
 EXEC_SIZE = 320.0
 DPI = 80
+
+
+@dataclass(frozen=True)
+class Look:
+    """How big a picture is drawn: its width in pixels, dpi, and the smallest text.
+
+    ``SCREEN`` is the normal page (drawn 1,280 px wide, shown scaled to the column);
+    ``PROJECTOR`` is drawn at the size projector mode shows it (a 1280x720 screen), at 72
+    dpi so that a point is a pixel and no text is smaller than ``min_font`` pixels.
+    """
+
+    width_px: int = 1280
+    dpi: int = DPI
+    min_font: float = 0.0
+    title: bool = True
+    legend_px: int = 110
+    legend_ncol: int = 4
+
+    def fs(self, points: float) -> float:
+        """A font size in points, raised to the look's minimum text size."""
+        return max(points, self.min_font * 72.0 / self.dpi)
+
+    @property
+    def scale(self) -> float:
+        """Marker scale (in points) relative to the screen design of 1,280 px at 80 dpi."""
+        return (self.width_px / 1280.0) * (DPI / self.dpi)
+
+
+SCREEN = Look()
+PROJECTOR = Look(width_px=870, dpi=72, min_font=18.0, title=False, legend_px=232, legend_ncol=3)
 
 
 def _shape_of(role: np.ndarray, world: np.ndarray) -> np.ndarray:
@@ -72,7 +107,7 @@ def _shape_of(role: np.ndarray, world: np.ndarray) -> np.ndarray:
 def _png(fig: Figure) -> bytes:
     """A full render of ``fig`` (for exports)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, facecolor=fig.get_facecolor())
+    fig.savefig(buf, format="png", dpi=fig.dpi, facecolor=fig.get_facecolor())
     return buf.getvalue()
 
 
@@ -134,8 +169,10 @@ class HospitalPicture(_Blitted):
         legend: draw the legend under the hospital (compare mode draws one shared legend).
     """
 
-    def __init__(self, model, title: str = "", legend: bool = True):
+    def __init__(self, model, title: str = "", legend: bool = True, look: Look = SCREEN):
         self.model = model
+        self.look = look
+        k = look.scale
         self.title_prefix = title
         org = model.organisation
         self.pos = hospital_layout(org)
@@ -146,18 +183,30 @@ class HospitalPicture(_Blitted):
         )
         leader = (org.leader != Leader.NONE) | is_exec
         self.sizes = np.where(is_exec, EXEC_SIZE, np.where(leader, LEADER_SIZE, BASE_SIZE))
-        self.sizes = np.where(org.role == Role.GENERAL_MANAGER, LEADER_SIZE, self.sizes)
+        self.sizes = np.where(org.role == Role.GENERAL_MANAGER, LEADER_SIZE, self.sizes) * k**2
         self.leader = leader
 
-        fig = Figure(figsize=(16, 6.6 if legend else 5.1), dpi=DPI, facecolor="white")
+        # The figure's height follows the hospital's shape at the look's width: the
+        # title strip, the hospital (equal aspect) and the legend strip, in pixels.
+        x, y = self.pos[:, 0], self.pos[:, 1]
+        xlim = (x.min() - 0.7, x.max() + 0.7)
+        ylim = (y.min() - 0.95, y.max() + 0.5)
+        top_px = 48 * look.dpi / DPI if look.title else 18
+        hosp_px = 0.98 * look.width_px * (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])
+        legend_px = look.legend_px if legend else 4
+        height_px = round(top_px + hosp_px + legend_px)
+        fig = Figure(
+            figsize=(look.width_px / look.dpi, height_px / look.dpi),
+            dpi=look.dpi,
+            facecolor="white",
+        )
         self.fig = fig
         self._init_canvas()
-        ax = fig.add_axes((0.01, 0.2, 0.98, 0.71) if legend else (0.01, 0.01, 0.98, 0.87))
+        ax = fig.add_axes((0.01, legend_px / height_px, 0.98, hosp_px / height_px))
         self.ax = ax
         ax.set_axis_off()
-        x, y = self.pos[:, 0], self.pos[:, 1]
-        ax.set_xlim(x.min() - 0.7, x.max() + 0.7)
-        ax.set_ylim(y.min() - 0.95, y.max() + 0.5)
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
         ax.set_aspect("equal", adjustable="box", anchor="C")
 
         # --- microsystem discs and directorate frames (static geometry)
@@ -169,7 +218,9 @@ class HospitalPicture(_Blitted):
         cy = np.bincount(ms[in_ms], weights=y[in_ms], minlength=n_ms) / cnt
         self.ms_centre = np.stack([cx, cy], 1)
         discs = [Circle((a, b), 0.48) for a, b in self.ms_centre]
-        self.discs = PatchCollection(discs, facecolor="#eeeeee", edgecolor="#9a9a9a", linewidth=1.0)
+        self.discs = PatchCollection(
+            discs, facecolor="#eeeeee", edgecolor="#9a9a9a", linewidth=1.0 * k
+        )
         self.discs.set_zorder(0)
         ax.add_collection(self.discs)
         self._animate(self.discs)
@@ -186,7 +237,7 @@ class HospitalPicture(_Blitted):
                     boxstyle="round,pad=0.02,rounding_size=0.15",
                     facecolor="none",
                     edgecolor="#555555",
-                    linewidth=1.4,
+                    linewidth=1.4 * k,
                     zorder=0,
                 )
             )
@@ -194,7 +245,7 @@ class HospitalPicture(_Blitted):
                 (lo[0] + hi[0]) / 2,
                 lo[1] - 0.06,
                 f"Directorate {d + 1}",
-                fontsize=16,
+                fontsize=look.fs(16),
                 color=INK,
                 ha="center",
                 va="top",
@@ -223,7 +274,7 @@ class HospitalPicture(_Blitted):
                     staff = clinical & (org.directorate == d)
                     seg_reach.append(float(reach[staff].mean()) if staff.any() else 0.0)
         self.seg_reach = np.asarray(seg_reach)
-        self.line = LineCollection(segs, colors="#8c8c8c", linewidths=1.5, zorder=1)
+        self.line = LineCollection(segs, colors="#8c8c8c", linewidths=1.5 * k, zorder=1)
         ax.add_collection(self.line)
         self._animate(self.line)
         for i, name, dx, ha in (
@@ -241,7 +292,7 @@ class HospitalPicture(_Blitted):
                 self.pos[i, 0] + dx,
                 self.pos[i, 1] + (0.24 if ha == "center" else 0.0),
                 name,
-                fontsize=14,
+                fontsize=look.fs(14),
                 ha=ha,
                 va="bottom" if ha == "center" else "center",
                 color=INK,
@@ -251,25 +302,27 @@ class HospitalPicture(_Blitted):
                 x.min() - 0.6,
                 self.pos[gm[0], 1],
                 "General\nmanagers",
-                fontsize=13,
+                fontsize=look.fs(13),
                 ha="left",
                 va="center",
                 color=INK,
             )
 
         # --- dynamic layers (data set in update)
-        self.engage = LineCollection([], colors=PURPLE, linewidths=2.2, alpha=0.9, zorder=2)
+        self.engage = LineCollection([], colors=PURPLE, linewidths=2.2 * k, alpha=0.9, zorder=2)
         ax.add_collection(self.engage)
         self._animate(self.engage)
+        # A champion wears a small black star at the upper right, like a badge: quiet
+        # enough that an improved microsystem full of champions stays a disc.
         self.champ = ax.scatter(
             [],
             [],
-            s=520,
+            s=CHAMPION_SIZE * k**2,
             marker="*",
-            facecolors="none",
-            edgecolors=BLACK,
-            linewidths=1.6,
-            zorder=3,
+            facecolors=BLACK,
+            edgecolors="white",
+            linewidths=0.6 * k,
+            zorder=7,
         )
         self.ring = ax.scatter(
             [],
@@ -278,7 +331,7 @@ class HospitalPicture(_Blitted):
             marker="o",
             facecolors="none",
             edgecolors=VERMILLION,
-            linewidths=2.4,
+            linewidths=2.4 * k,
             zorder=4,
         )
         self.people = {}
@@ -296,7 +349,7 @@ class HospitalPicture(_Blitted):
                 vmin=0.0,
                 vmax=1.0,
                 edgecolors=np.where(self.leader[idx], BLACK, "#444444"),
-                linewidths=np.where(self.leader[idx], 2.2, 0.5),
+                linewidths=np.where(self.leader[idx], 2.2, 0.5) * k,
                 zorder=5,
             )
             self.people[kind] = (idx, sc)
@@ -304,29 +357,30 @@ class HospitalPicture(_Blitted):
         self.dot = ax.scatter(
             [],
             [],
-            s=30,
+            s=30 * k**2,
             marker="o",
             facecolors="white",
             edgecolors=BLACK,
-            linewidths=1.0,
+            linewidths=1.0 * k,
             zorder=6,
         )
         # Tick-box practice: the same dot, only its left half white.
         self.tickbox = ax.scatter(
             [],
             [],
-            s=30,
+            s=30 * k**2,
             marker=MarkerStyle("o", fillstyle="left"),
             facecolors="white",
             edgecolors=BLACK,
-            linewidths=1.0,
+            linewidths=1.0 * k,
             zorder=6,
         )
-        self.title = fig.text(0.01, 0.975, "", fontsize=22, fontweight="bold", va="top", color=INK)
-        self.subtitle = fig.text(0.99, 0.975, "", fontsize=16, va="top", ha="right", color=INK)
+        ty = 1.0 - 8.0 / height_px
+        self.title = fig.text(0.01, ty, "", fontsize=22, fontweight="bold", va="top", color=INK)
+        self.subtitle = fig.text(0.99, ty, "", fontsize=16, va="top", ha="right", color=INK)
         self._animate(self.champ, self.ring, self.dot, self.tickbox, self.title, self.subtitle)
         if legend:
-            draw_legend(fig, self.cutoff)
+            draw_legend(fig, self.cutoff, look=look, height_px=height_px)
 
     # ------------------------------------------------------------------ update
     def update(self) -> None:
@@ -338,12 +392,13 @@ class HospitalPicture(_Blitted):
             sc.set_array(s.commitment[idx])
         cnc = (s.compliance >= cut) & (s.commitment < cut)
         self.ring.set_offsets(self.pos[cnc])
-        self.ring.set_sizes(self.sizes[cnc] * 1.7 + 40)
+        k = self.look.scale
+        self.ring.set_sizes(self.sizes[cnc] * 1.7 + 40 * k**2)
         practising = s.practising.astype(bool)
         tick = practising & tickbox(s.fidelity, m.params.compelled_fidelity)
         self.dot.set_offsets(self.pos[practising & ~tick])
         self.tickbox.set_offsets(self.pos[tick])
-        self.champ.set_offsets(self.pos[s.champion.astype(bool)])
+        self.champ.set_offsets(self.pos[s.champion.astype(bool)] + CHAMPION_OFFSET)
         src = np.flatnonzero(s.target >= 0)
         self.engage.set_segments(np.stack([self.pos[src], self.pos[s.target[src]]], 1))
         perf = np.clip(s.performance, 0.0, 1.0)
@@ -353,13 +408,14 @@ class HospitalPicture(_Blitted):
         self.discs.set_facecolor(rgb)
         improved = s.performance >= cut
         self.discs.set_edgecolor(np.where(improved[:, None], [[0, 0, 0, 1]], [[0.6, 0.6, 0.6, 1]]))
-        self.discs.set_linewidth(np.where(improved, 2.6, 1.0))
+        self.discs.set_linewidth(np.where(improved, 2.6, 1.0) * k)
         p = float(s.pressure)
-        self.line.set_linewidth(1.5 + 8.0 * np.minimum(1.0, p * self.seg_reach))
+        self.line.set_linewidth((1.5 + 8.0 * np.minimum(1.0, p * self.seg_reach)) * k)
         self.line.set_color(VERMILLION if p > 0 else "#8c8c8c")
-        prefix = f"{self.title_prefix} · " if self.title_prefix else ""
-        self.title.set_text(f"{prefix}Week {s.week} of {m.params.weeks}")
-        self.subtitle.set_text(status_text(m))
+        if self.look.title:  # projector mode shows the week and status above the picture
+            prefix = f"{self.title_prefix} · " if self.title_prefix else ""
+            self.title.set_text(f"{prefix}Week {s.week} of {m.params.weeks}")
+            self.subtitle.set_text(status_text(m))
 
     def png(self) -> bytes:
         """The current picture as PNG bytes (refreshed from the model)."""
@@ -382,60 +438,24 @@ def tickbox(fidelity: np.ndarray, compelled_fidelity: float) -> np.ndarray:
     return fidelity < (1.0 + compelled_fidelity) / 2.0
 
 
-def draw_legend(fig: Figure, cutoff: float, ncol: int = 4, bar_rect=(0.79, 0.085, 0.19, 0.035)):
-    """The picture's legend (shapes, rings, dots, lines) and the commitment colour bar."""
-    handles = [
-        Line2D([], [], ls="", marker="^", ms=13, mfc="#888888", mec="#444444", label="Consultant"),
-        Line2D(
-            [],
-            [],
-            ls="",
-            marker="v",
-            ms=13,
-            mfc="#888888",
-            mec="#444444",
-            label="Junior doctor",
-        ),
-        Line2D([], [], ls="", marker="o", ms=13, mfc="#888888", mec="#444444", label="Nurse"),
-        Line2D([], [], ls="", marker="s", ms=13, mfc="#888888", mec="#444444", label="Manager"),
-        Line2D(
-            [],
-            [],
-            ls="",
-            marker="o",
-            ms=18,
-            mfc="#888888",
-            mec=BLACK,
-            mew=2.4,
-            label="Leader (large, black rim)",
-        ),
-        Line2D([], [], ls="", marker="*", ms=22, mfc="none", mec=BLACK, mew=1.6, label="Champion"),
-        Line2D(
-            [],
-            [],
-            ls="",
-            marker="o",
-            ms=16,
-            mfc="none",
-            mec=VERMILLION,
-            mew=3,
-            label="Compliant, not committed",
-        ),
-        Line2D(
-            [],
-            [],
-            ls="",
-            marker="o",
-            ms=7,
-            mfc="white",
-            mec=BLACK,
-            mew=1.2,
-            label="Practising faithfully",
-        ),
-        Line2D(
-            [],
-            [],
-            ls="",
+def legend_handles() -> list[Line2D]:
+    """The legend's entries, in plain words: what each mark, disc, line and frame is."""
+
+    def mark(label: str, **kw) -> Line2D:
+        style = {"ls": "", "ms": 13, "mfc": "#888888", "mec": "#444444"} | kw
+        return Line2D([], [], label=label, **style)
+
+    return [
+        mark("Consultant", marker="^"),
+        mark("Junior doctor", marker="v"),
+        mark("Nurse", marker="o"),
+        mark("Manager", marker="s"),
+        mark("Leader (large, black rim)", marker="o", ms=18, mec=BLACK, mew=2.4),
+        mark("Champion (small star)", marker="*", ms=12, mfc=BLACK, mec="white", mew=0.6),
+        mark("Compliant, not committed", marker="o", ms=16, mfc="none", mec=VERMILLION, mew=3),
+        mark("Practising faithfully", marker="o", ms=7, mfc="white", mec=BLACK, mew=1.2),
+        mark(
+            "Practising as a tick-box",
             marker="o",
             fillstyle="left",
             ms=7,
@@ -443,50 +463,79 @@ def draw_legend(fig: Figure, cutoff: float, ncol: int = 4, bar_rect=(0.79, 0.085
             mfcalt="#888888",
             mec=BLACK,
             mew=1.2,
-            label="Practising, mostly a tick-box",
         ),
-        Line2D([], [], color=PURPLE, lw=3, label="Leader persuading a colleague"),
-        Line2D(
-            [],
-            [],
-            ls="",
-            marker="o",
-            ms=20,
-            mfc="#f3d98b",
-            mec=BLACK,
-            mew=2.5,
-            label="Microsystem improved",
-        ),
+        Line2D([], [], color=PURPLE, lw=3, label="Persuading a colleague"),
+        mark("Ward, clinic or team", marker="o", ms=20, mfc="#eeeeee", mec="#9a9a9a", mew=1.2),
+        mark("Improved (gold, bold rim)", marker="o", ms=20, mfc="#f3d98b", mec=BLACK, mew=2.5),
+        mark("Directorate (frame)", marker="s", ms=20, mfc="none", mec="#555555", mew=1.4),
     ]
+
+
+LEGEND_TITLE = "Each mark is one person; its shape is the job"
+
+
+def draw_legend(fig: Figure, cutoff: float, look: Look = SCREEN, height_px: float | None = None):
+    """The picture's legend (people, rings, dots, lines, discs, frames) and the commitment
+    colour bar, in the bottom strip of ``fig`` (``look.legend_px`` high, or all of it).
+    """
+    h = float(height_px if height_px is not None else fig.get_figheight() * fig.dpi)
+    strip = min(h, float(look.legend_px))
+    fs = look.fs(14)
+    px = look.dpi / 72.0  # pixels per point
+    projector = look.legend_ncol < 4
     fig.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0.005, 0.0),
-        ncol=ncol,
-        fontsize=14,
+        handles=legend_handles(),
+        title=LEGEND_TITLE,
+        title_fontproperties={"size": fs, "weight": "bold"},
+        alignment="left",
+        loc="upper left",
+        bbox_to_anchor=(0.005, (strip - 2) / h),
+        ncol=look.legend_ncol,
+        fontsize=fs,
         frameon=False,
         handletextpad=0.4,
-        columnspacing=1.2,
+        columnspacing=1.0 if projector else 1.2,
+        labelspacing=0.3,
+        borderaxespad=0.0,
     )
-    cax = fig.add_axes(bar_rect)
+    if projector:  # under the legend, most of the width
+        bar = (0.40, 26 * px / h, 0.56, 14 * px / h)
+    else:  # to the right of the legend
+        bar = (0.79, 30 * px / h, 0.19, 14 * px / h)
+    cax = fig.add_axes(bar)
     grad = np.linspace(0, 1, 256)[None, :]
     cax.imshow(grad, aspect="auto", cmap=CMAP, extent=(0, 1, 0, 1))
     cax.set_yticks([])
     cax.set_xticks([0, cutoff, 1])
-    cax.set_xticklabels(["0", f"{cutoff:g}\ncommitted", "1"], fontsize=12)
-    cax.set_title("Fill colour: commitment", fontsize=14, loc="left")
+    cax.set_xticklabels(["0 none", f"{cutoff:g} committed", "1 full"], fontsize=look.fs(12))
+    cax.set_title("Fill colour = commitment", fontsize=fs, loc="left")
 
 
 def legend_png(cutoff: float = 0.5) -> bytes:
     """The legend alone, as a strip under the two hospitals of compare mode."""
-    fig = Figure(figsize=(16, 1.25), dpi=DPI, facecolor="white")
+    fig = Figure(figsize=(16, SCREEN.legend_px / DPI), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
-    draw_legend(fig, cutoff, ncol=4, bar_rect=(0.79, 0.38, 0.19, 0.22))
+    draw_legend(fig, cutoff)
     return _png(fig)
 
 
-def status_text(model) -> str:
-    """One line saying whether the intervention runs, with its strategy."""
+def min_text_px(fig: Figure) -> float:
+    """The smallest text in ``fig`` in pixels of its PNG (font size in points x dpi / 72)."""
+    fig.canvas.draw()
+    sizes = [
+        t.get_fontsize()
+        for t in fig.findobj(lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text"))
+        if t.get_text().strip() and t.get_visible()
+    ]
+    return min(sizes) * fig.dpi / 72.0 if sizes else float("inf")
+
+
+def status_text(model, champions: bool = True) -> str:
+    """One line saying whether the intervention runs, with its strategy.
+
+    After withdrawal it says how many champions carry on (``champions=False``: not, e.g.
+    when one line speaks for the two hospitals of compare mode).
+    """
     pr = model.params
     s = model.state
     if pr.strategy == "none":
@@ -495,7 +544,14 @@ def status_text(model) -> str:
         what = {"mandate": "Mandate", "persuasion": "Persuasion", "hybrid": "Hybrid"}[pr.strategy]
         return f"{what} running · withdrawal planned at week {pr.withdrawal_week}"
     if s.withdrawn or s.week >= pr.withdrawal_week:
-        return "Intervention withdrawn: champions carry on"
+        if not champions:
+            return "Intervention withdrawn"
+        n = int(np.count_nonzero(s.champion))
+        if n == 0:
+            return "Intervention withdrawn: no champions to carry it on"
+        if n == 1:
+            return "Intervention withdrawn: 1 champion carries on"
+        return f"Intervention withdrawn: {n} champions carry on"
     return f"Intervention starts at week {pr.intervention_start}"
 
 
@@ -669,10 +725,87 @@ class CurvesPicture(_Blitted):
         return self.frame()
 
 
+#: The projector's small curves: the same four measures as its four big numbers.
+SMALL_CURVES: tuple[tuple[str, str, str, str], ...] = (
+    ("committed_share", "Committed", BLUE, "-"),
+    ("compliant_share", "Compliant", VERMILLION, "--"),
+    ("practising_share", "Practising", BLACK, "-"),
+    ("microsystems_improved_share", "Improved", ORANGE, ":"),
+)
+
+
+class SmallCurvesPicture(_Blitted):
+    """Projector mode's curves: four shares of one run, drawn at their display size
+    (``width_px`` x ``height_px`` at 72 dpi) with no text under ``min_font`` pixels.
+    """
+
+    def __init__(self, weeks: int, width_px: int = 370, height_px: int = 380, min_font=18.0):
+        dpi = 72
+        fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, facecolor="white")
+        self.fig = fig
+        self._init_canvas()
+        fs = min_font
+        self.ax = ax = fig.add_axes(
+            (58 / width_px, 60 / height_px, 1 - 84 / width_px, 1 - 128 / height_px)
+        )
+        self.lines = {}
+        for key, name, colour, ls in SMALL_CURVES:
+            (self.lines[key],) = ax.plot([], [], color=colour, ls=ls, lw=3.0, label=name)
+        self._animate(*self.lines.values())
+        ax.set_xlim(0, weeks)
+        ax.set_ylim(0, 1)
+        ax.set_xticks([0, 52, 104, 156] if weeks == 156 else np.linspace(0, weeks, 4).round())
+        ax.set_yticks([0, 0.5, 1])
+        ax.set_yticklabels(["0%", "50%", "100%"])
+        ax.tick_params(labelsize=fs)
+        ax.grid(True, color="#dddddd")
+        ax.set_xlabel("week", fontsize=fs, labelpad=0)
+        ax.legend(
+            loc="lower left",
+            bbox_to_anchor=(-0.14, 1.0),
+            ncol=2,
+            fontsize=fs,
+            frameon=False,
+            handlelength=1.6,
+            columnspacing=0.8,
+            borderaxespad=0.2,
+            labelspacing=0.2,
+        )
+        self.spans: list = []
+
+    def update(self, history: np.ndarray, planned_withdrawal: int, start: int = 0) -> None:
+        """Redraw the curves; shade the intervention; mark now and the withdrawal."""
+        wk = history[:, REPORTERS.index("week")]
+        for key, line in self.lines.items():
+            line.set_data(wk, history[:, REPORTERS.index(key)])
+        for a in self.spans:
+            self._forget(a)
+        now = int(wk[-1])
+        actual = withdrawal_week_of(history)
+        end = actual if actual is not None else planned_withdrawal
+        active_any = (history[:, REPORTERS.index("intervention_active")] > 0).any()
+        self.spans = [self.ax.axvline(now, color="#555555", lw=1.2)]
+        if active_any or now <= start:
+            self.spans.append(self.ax.axvspan(start, end, color=SKY, alpha=0.15, lw=0))
+        self.spans.append(
+            self.ax.axvline(end, color=VERMILLION, lw=2.5, ls="-" if actual is not None else "--")
+        )
+        self._animate(*self.spans)
+
+    def png(self) -> bytes:
+        """The current curves as PNG bytes."""
+        return self.frame()
+
+
 __all__ = [
     "CMAP",
     "CurvesPicture",
+    "PROJECTOR",
+    "SCREEN",
     "HospitalPicture",
+    "Look",
+    "SmallCurvesPicture",
+    "min_text_px",
     "draw_legend",
     "legend_png",
     "status_text",

@@ -25,7 +25,12 @@ from medlead.workshop.adapter import (
     slider_specs,
     try_params,
 )
-from medlead.workshop.picture import CurvesPicture, HospitalPicture
+from medlead.workshop.picture import (
+    PROJECTOR,
+    CurvesPicture,
+    HospitalPicture,
+    SmallCurvesPicture,
+)
 
 
 @dataclass
@@ -55,6 +60,9 @@ class WorkshopRun:
     problems: list[str] = field(default_factory=list, init=False)
     last_step_ms: float = field(default=0.0, init=False)
     last_redraw_ms: float = field(default=0.0, init=False)
+    _projector: tuple[HospitalPicture, SmallCurvesPicture] | None = field(
+        default=None, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         problems = self.reset(self.controls, self.compare)
@@ -92,6 +100,7 @@ class WorkshopRun:
         )
         self.withdrawn_at = None
         self.problems = []
+        self._projector = None
         return []
 
     @property
@@ -150,6 +159,21 @@ class WorkshopRun:
             start=self.params.intervention_start,
         )
         return self.curves.png()
+
+    def projector_pngs(self) -> tuple[bytes, bytes]:
+        """Projector mode's pictures of the first lane: the hospital with its legend and
+        the small curves, both drawn at the size they are shown (text >= 18 px).
+        """
+        if self._projector is None:
+            ln = self.lanes[0]
+            self._projector = (
+                HospitalPicture(ln.model, look=PROJECTOR),
+                SmallCurvesPicture(ln.params.weeks),
+            )
+        hospital, curves = self._projector
+        ln = self.lanes[0]
+        curves.update(ln.model.history, ln.params.withdrawal_week, ln.params.intervention_start)
+        return hospital.png(), curves.png()
 
     def headline(self, lane: int = 0) -> dict[str, float]:
         """Headline numbers of one lane at the current week."""
@@ -221,6 +245,41 @@ class WorkshopRun:
                 )
         return "; ".join(parts) + "."
 
+    def verdict(self) -> str:
+        """Compare mode's contrast in one plain sentence ("" outside compare mode).
+
+        E.g. "A year after withdrawal, persuasion leaves 21 points more clinical staff
+        practising than the mandate (38% against 17%)", read at the same week as
+        :meth:`comparison_text`.
+        """
+        if len(self.lanes) < 2:
+            return ""
+        after = _after_withdrawal_week(self)
+        pcol = REPORTERS.index("practising_share")
+        row = after if after is not None else self.week
+        shares = [float(ln.model.history[row, pcol]) for ln in self.lanes]
+        names = [VERDICT_NAMES[ln.strategy] for ln in self.lanes]
+        if after is None:
+            when, verb = f"At week {self.week}", "has"
+        else:
+            since = after - (self.withdrawn_at or self.params.withdrawal_week)
+            when = "A year after withdrawal" if since == 52 else f"{since} weeks after withdrawal"
+            verb = "leaves"
+        points = round(100 * (shares[0] - shares[1]))
+        if points == 0:
+            return (
+                f"{when}, {names[0]} and {names[1]} {'leave' if after is not None else 'have'} "
+                f"about as many clinical staff practising ({percent(shares[0])} and "
+                f"{percent(shares[1])})."
+            )
+        ahead, behind = (0, 1) if points > 0 else (1, 0)
+        n = abs(points)
+        return (
+            f"{when}, {names[ahead]} {verb} {n} point{'s' if n != 1 else ''} more clinical "
+            f"staff practising than {names[behind]} ({percent(shares[ahead])} against "
+            f"{percent(shares[behind])})."
+        )
+
     # ------------------------------------------------------------------ session code
     def session_code(self) -> str:
         """A short code from which :func:`replay` rebuilds this run exactly.
@@ -242,6 +301,14 @@ class WorkshopRun:
             parts.append(f"{names.index(name)}:{_short_float(value)}")
         return "-".join(parts)
 
+
+#: Strategy names inside a sentence ("... than the mandate").
+VERDICT_NAMES: dict[str, str] = {
+    "none": "no intervention",
+    "mandate": "the mandate",
+    "persuasion": "persuasion",
+    "hybrid": "the hybrid",
+}
 
 STRATEGY_CODES: dict[str, str] = {"none": "n", "mandate": "m", "persuasion": "p", "hybrid": "h"}
 _CODE_STRATEGY = {v: k for k, v in STRATEGY_CODES.items()}

@@ -40,6 +40,8 @@ def workshop_url(tmp_path_factory) -> Iterator[str]:
     """Start ``solara run medlead.workshop.app --production`` on a free port."""
     port = free_port()
     log = tmp_path_factory.mktemp("solara") / "server.log"
+    # The badge is switched off by the app itself (test_no_badge checks); the environment
+    # variable is left unset here so that the test shows the app does it.
     env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="false", PYTHONUNBUFFERED="1")
     with open(log, "wb") as out:
         proc = subprocess.Popen(

@@ -162,7 +162,48 @@ def test_impossible_combination_is_a_message(app_page, blocked):
     page.wait_for_selector(".ml-problem")
     text = page.inner_text(".ml-problem")
     assert "clinical directors" in text
+    assert "gives 1 medical leader for" in text
+    assert "at least 0.06)" in text  # a value the slider (steps of 0.01) can reach
+    page.click(".ml-reset")  # refused: the message stays, once
+    page.wait_for_timeout(800)
+    assert page.locator(".ml-problem").count() == 1
     assert "Traceback" not in page.inner_text("body")
+    assert blocked == []
+
+
+def test_reset_on_a_fresh_preset_keeps_the_session_code(app_page, blocked):
+    page = app_page
+    for label, code in (("Leaders set up to fail", "3p-1-0"), ("Kaiser Permanente-like", "1h-1-0")):
+        choose(page, "ml-preset", label)
+        wait_code(page, f"(c) => c === '{code}'")
+        page.wait_for_timeout(500)
+        assert page.locator(".ml-pending").count() == 0, f"{label}: a change nobody made"
+        page.click(".ml-reset")
+        page.wait_for_timeout(800)
+        assert wait_code(page, "(c) => true") == code
+    assert blocked == []
+
+
+def test_clicking_the_chosen_strategy_restarts(app_page, blocked):
+    page = app_page
+    for i in range(2):
+        page.click(".ml-step")
+        wait_week(page, f"(w) => w === {i + 1}")
+    assert "ml-strategy-active" in page.get_attribute(".ml-strategy-persuasion", "class")
+    page.click(".ml-strategy-persuasion")
+    assert wait_week(page, "(w) => w === 0") == 0
+    wait_code(page, "(c) => c === '0p-1-0'")
+    assert blocked == []
+
+
+def test_no_solara_badge(app_page, blocked):
+    page = app_page
+    badge = page.get_by_text("runs on Solara")
+    assert badge.count() == 0 or not badge.first.is_visible()
+    page.goto(page.url.split("?")[0] + "?projector=1")
+    page.wait_for_selector("img.ml-proj-hospital", timeout=60_000)
+    badge = page.get_by_text("runs on Solara")
+    assert badge.count() == 0 or not badge.first.is_visible()
     assert blocked == []
 
 
@@ -220,6 +261,9 @@ def test_compare_mode_shows_two_hospitals_that_diverge(app_page, blocked, tmp_pa
     page.wait_for_function(
         "() => document.querySelector('.ml-compare-text').innerText.includes('after withdrawal')"
     )
+    verdict = page.inner_text(".ml-verdict")
+    assert verdict.startswith("A year after withdrawal, persuasion leaves "), verdict
+    assert "more clinical staff practising than the mandate" in verdict
     page.set_viewport_size({"width": 1600, "height": 1250})
     shot(page, tmp_path, "workshop-compare")
     assert blocked == []
@@ -290,18 +334,106 @@ def test_session_code_reproduces_the_curves(app_page, blocked, chromium, worksho
     assert blocked == []
 
 
-def test_seed_is_settable_and_full_screen_hides_the_controls(app_page, blocked):
+def test_seed_is_settable_and_projector_mode_hides_the_controls(app_page, blocked):
     page = app_page
     page.fill(".ml-seed input", "7")
     page.press(".ml-seed input", "Enter")
     wait_code(page, "(c) => c === '0p-7-0'")
-    page.click(".ml-fullscreen")
+    page.click(".ml-projector")
     page.wait_for_selector(".ml-preset", state="detached")
     assert page.locator(".ml-explain").count() == 0
-    assert page.locator("img.ml-hospital-0").count() == 1
+    page.wait_for_selector("img.ml-proj-hospital")
     page.click(".ml-step")
     wait_week(page, "(w) => w === 1")
-    page.click(".ml-fullscreen")
+    page.click(".ml-projector-exit")
     page.wait_for_selector(".ml-preset")
     wait_code(page, "(c) => c === '0p-7-1'")
+    assert blocked == []
+
+
+def inside(box, width=1280, height=720) -> bool:
+    return (
+        box is not None
+        and box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= width + 0.5
+        and box["y"] + box["height"] <= height + 0.5
+    )
+
+
+@pytest.fixture
+def projector_page(app_page, workshop_url):
+    page = app_page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(workshop_url + "?projector=1")
+    page.wait_for_selector("img.ml-proj-hospital", timeout=60_000)
+    page.wait_for_selector("img.ml-proj-curves")
+    return page
+
+
+def test_projector_mode_fits_1280x720(projector_page, blocked, tmp_path, workshop_url):
+    page = projector_page
+    page.goto(workshop_url + "?projector=1&code=0p-1-60")  # the guide's screenshot
+    wait_week(page, "(w) => w === 60", timeout=60_000)
+    page.wait_for_selector("img.ml-proj-hospital")
+    assert page.locator(".ml-preset").count() == 0  # no sidebar
+    boxes = {
+        "hospital": page.locator("img.ml-proj-hospital").bounding_box(),
+        "curves": page.locator("img.ml-proj-curves").bounding_box(),
+        **{
+            cls: page.locator(f".ml-proj-kpis .{cls}").bounding_box()
+            for cls in ("ml-kpi-committed", "ml-kpi-compliant", "ml-kpi-practising", "ml-kpi-ms")
+        },
+        **{b: page.locator(f".ml-{b}").bounding_box() for b in ("step", "play", "withdraw")},
+    }
+    for name, box in boxes.items():
+        assert inside(box), f"{name} is not inside the 1280x720 screen: {box}"
+    # Pictures are shown at the size they are drawn (one PNG pixel per screen pixel), so
+    # the picture's text sizes (>= 18 px, tests/test_workshop_projector.py) are on screen.
+    for cls in ("ml-proj-hospital", "ml-proj-curves"):
+        natural, shown = page.evaluate(
+            "(c) => { const i = document.querySelector('img.' + c);"
+            " return [i.naturalWidth, i.getBoundingClientRect().width]; }",
+            cls,
+        )
+        assert abs(natural - shown) < 1, (cls, natural, shown)
+    # The page's own text in projector mode is at least 18 px.
+    smallest = page.evaluate(
+        "() => Math.min(...[...document.querySelectorAll('.ml-proj *')]"
+        ".filter(e => e.offsetParent && [...e.childNodes].some("
+        "n => n.nodeType === 3 && n.textContent.trim()))"
+        ".map(e => parseFloat(getComputedStyle(e).fontSize)))"
+    )
+    assert smallest >= 18, smallest
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+    shot(page, tmp_path, "workshop-projector")
+    assert blocked == []
+
+
+def test_projector_keys(projector_page, blocked):
+    page = projector_page
+    page.keyboard.press("ArrowRight")
+    assert wait_week(page, "(w) => w === 1") == 1
+    page.keyboard.press("PageDown")  # what a presentation clicker sends
+    assert wait_week(page, "(w) => w === 2") == 2
+    page.keyboard.press("Space")
+    page.wait_for_selector(".ml-pause")
+    wait_week(page, "(w) => w >= 4")
+    page.keyboard.press("Space")
+    page.wait_for_selector(".ml-play")
+    stopped = week(page)
+    page.wait_for_timeout(1200)
+    assert week(page) == stopped, "Space did not pause"
+    page.keyboard.press("w")
+    page.wait_for_function(
+        "() => document.querySelector('.ml-proj-status').innerText.includes('withdrawn')"
+    )
+    page.keyboard.press("r")
+    assert wait_week(page, "(w) => w === 0") == 0
+    page.click(".ml-words")  # the glossary instead of the picture, and back
+    page.wait_for_selector(".ml-proj-glossary")
+    assert "Reactance" in page.inner_text(".ml-proj-glossary")
+    assert inside(page.locator(".ml-proj-glossary").bounding_box())  # all of it on screen
+    page.click(".ml-words")
+    page.wait_for_selector("img.ml-proj-hospital")
     assert blocked == []

@@ -4,7 +4,8 @@
 # Usage: scripts/experiments.sh [NAME ...]   (default: all, in the order below)
 # Each sweep runs (or resumes) into results/<name>/ with 2 local workers; its report,
 # tables and figures are then written to docs/results/<name>/ (committed). `validation`
-# rewrites docs/validation.md; `artefacts` rewrites docs/artefacts.md. A model change
+# rewrites docs/validation.md (the only command that does: `medlead validate` alone writes
+# results/validate/); `artefacts` rewrites docs/artefacts.md. A model change
 # makes old result folders stale; --replace-stale reruns them.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

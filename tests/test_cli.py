@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 from medlead.experiments import cli
 from medlead.experiments.analysis import figures
 from medlead.experiments.analysis.paramdoc import params_document, params_markdown
-from medlead.experiments.cli import app
+from medlead.experiments.cli import COMMANDS, app
 from medlead.experiments.engine import config, runfolder
 from medlead.model import PRESETS, REPORTERS, SUMMARY_KEYS, Params
 
@@ -40,7 +41,7 @@ def test_run_writes_every_file_and_they_read_back(tmp_path):
     res = medlead("run", "--weeks", "10", "--seed", "5", "--out", "run", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert "Traceback" not in res.stderr
-    assert "committed_share" in res.stdout  # the summary table
+    assert "Committed" in res.stdout and "share of clinical staff" in res.stdout  # the table
     out = tmp_path / "run"
     assert sorted(p.name for p in out.iterdir()) == sorted(runfolder.RUN_FILES)
 
@@ -160,10 +161,37 @@ def test_a_failure_while_writing_leaves_no_files(tmp_path, monkeypatch):
 def test_quiet_prints_nothing_and_default_prints_the_table(tmp_path):
     res = invoke("run", "--weeks", "2", "-q")
     assert res.exit_code == 0 and res.stdout == ""
-    res = invoke("run", "--weeks", "2", "--seed", "1")
-    assert res.exit_code == 0
-    for key in SUMMARY_KEYS:
+    # A real process: the console's width comes from COLUMNS when it starts.
+    env = {**os.environ, "COLUMNS": "120"}
+    exe = [str(MEDLEAD)] if MEDLEAD.exists() else [sys.executable, "-m", "medlead.experiments.cli"]
+    args = [*exe, "run", "--weeks", "2", "--seed", "1"]
+    res = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    for key in SUMMARY_KEYS:  # wide enough for the summary.json keys too
         assert key in res.stdout
+
+
+def test_run_says_its_seed_and_strategy_and_every_value_has_a_unit():
+    from medlead.model.labels import label
+
+    env = {**os.environ, "COLUMNS": "80"}
+    exe = [str(MEDLEAD)] if MEDLEAD.exists() else [sys.executable, "-m", "medlead.experiments.cli"]
+    args = [*exe, "run", "--weeks", "3", "--seed", "7"]
+    res = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "strategy persuasion" in res.stdout and "seed 7" in res.stdout
+    assert "(the preset default)" in res.stderr and "seed 7 (given)" in res.stderr
+    drawn = invoke("run", "--weeks", "2", "--strategy", "mandate", env={"COLUMNS": "80"})
+    assert "strategy mandate" in drawn.stdout and "(the preset default)" not in drawn.stderr
+    assert "drawn: rerun with --seed" in drawn.stderr
+    rows = [line for line in res.stdout.splitlines() if line.startswith("│")]
+    assert len(rows) == len(SUMMARY_KEYS)  # one line each: nothing wraps at 80 columns
+    for key, line in zip(SUMMARY_KEYS, rows, strict=True):
+        cells = [c.strip() for c in line.strip("│").split("│")]
+        lab = label(key, 3)
+        assert cells[0] == lab.title and lab.unit
+        assert cells[2] == lab.unit, (key, cells)
+        assert len(line) <= 80
 
 
 # ------------------------------------------------------------------------ errors
@@ -417,3 +445,38 @@ def test_help_lists_the_commands():
     assert res.exit_code == 0
     for name in ("run", "params", "scenarios", "workshop"):
         assert name in res.stdout
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_help_fits_the_terminal_and_shows_flags_and_defaults(command, columns):
+    # A real process: CliRunner forces Click's help width to 80 columns.
+    exe = [str(MEDLEAD)] if MEDLEAD.exists() else [sys.executable, "-m", "medlead.experiments.cli"]
+    env = {**os.environ, "COLUMNS": str(columns)}
+    args = [*exe, *([command] if command else []), "--help"]
+    res = subprocess.run(args, capture_output=True, text=True, env=env, timeout=60)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    too_long = [line for line in lines if len(line) > columns]
+    assert too_long == [], too_long
+    assert "<bool>" not in res.stdout
+    text = " ".join(res.stdout.split())
+    for flag in ("quiet", "quick", "force", "fresh", "markdown", "replace-stale"):
+        if f"--{flag}" in text and f"--{flag} <" not in text and command != "workshop":
+            assert f"--{flag} / --no-{flag}" in text and f"[default: no-{flag}]" in text.replace(
+                "no- ", "no-"
+            ), flag
+    # The description is rewrapped to the width: a line ends early only if the next word
+    # would not have fitted (the docstrings' own line breaks are gone).
+    start = lines.index("") + 1
+    body = lines[start : next(i for i in range(start, len(lines)) if lines[i].endswith(":"))]
+    for line, nxt in zip(body, body[1:], strict=False):
+        if line.strip() and nxt.strip():
+            assert len(line) + 1 + len(nxt.split()[0]) > columns - 2, (line, nxt)
+
+
+def test_run_help_states_the_defaults_it_falls_back_to():
+    res = invoke("run", "--help", env={"COLUMNS": "120"})
+    text = " ".join(res.stdout.split())
+    assert "persuasion in professional" in text and Params().strategy == "persuasion"
+    assert f"the preset's, {Params().weeks}" in text and "(default: professional)" in text

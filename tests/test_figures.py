@@ -1,9 +1,15 @@
 """Analysis figures are produced, in PNG and SVG, and are not empty."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from medlead.experiments.analysis import figures
+from medlead.model import REPORTERS, Params
+from medlead.model import labels as L
+
+DATA = Path(__file__).parent / "data"
 
 
 def _runs():
@@ -76,3 +82,75 @@ def test_distribution(tmp_path):
             figures.distribution(_runs(), "leader_share", "practising_share"), tmp_path / "dist"
         )
     )
+
+
+# ------------------------------------------------------ every figure the CLI makes
+def _assert_readable(fig, units: dict[str, str]) -> None:
+    """Labelled axes (with the unit where the quantity has one); a legend for 2+ lines."""
+    legends = list(fig.legends)
+    lines = 0
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        xl, yl = ax.get_xlabel(), ax.get_ylabel()
+        colourbar = not ax.get_xticks().size and yl  # a colour bar labels one axis
+        assert yl, ax.get_title()
+        assert xl or colourbar, ax.get_title()
+        for label in (xl, yl):
+            for name, unit in units.items():
+                if label.startswith(L.label(name).title) and unit:
+                    assert f"({unit})" in label or label == unit, (label, unit)
+        named = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+        lines = max(lines, len(named))
+        if ax.get_legend() is not None:
+            legends.append(ax.get_legend())
+    if lines > 1:
+        assert legends, "more than one line and no legend"
+
+
+def test_every_analysis_figure_has_labelled_axes_with_units():
+    units = {n: L.unit(n) for n in ("leader_share", "leader_time_pa", "practising_share")}
+    runs = _runs()
+    _assert_readable(
+        figures.phase_diagram(runs, "leader_share", "leader_time_pa", "practising_share"), units
+    )
+    fig = figures.distribution(runs, "leader_share", "practising_share")
+    _assert_readable(fig, units)
+    assert fig.axes[0].get_ylabel() == "Practising (share of clinical staff)"
+    df = pd.DataFrame(
+        {"factor": ["leader_time_pa"], "S1": [0.3], "S1_lo": [0.2], "S1_hi": [0.4]}
+        | {"ST": [0.5], "ST_lo": [0.4], "ST_hi": [0.6]}
+    )
+    bars = figures.sensitivity_bars(df)
+    _assert_readable(bars, units)
+    ticks = [t.get_text() for t in bars.axes[0].get_yticklabels()]
+    assert ticks == ["Leader time (PA a week)"]
+
+
+def test_run_curves_label_both_axes_and_explain_every_line():
+    p = Params().replace(weeks=20, withdrawal_week=10)
+    weeks = np.arange(21)
+    df = pd.DataFrame({"week": weeks} | {c: weeks / 40 for c in REPORTERS if c != "week"})
+    fig = figures.curves_figure(df, p)
+    _assert_readable(fig, {})
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "withdrawal (week 10)" in labels and "intervention (persuasion)" in labels
+
+
+def test_sweep_curves_have_units_a_legend_and_n(tmp_path):
+    from medlead.experiments.analysis.compare import curves_ci_figure
+    from medlead.experiments.engine.runner import sweep
+
+    out = tmp_path / "tiny"
+    sweep(DATA / "tiny.toml", out, workers=1, progress=False)
+    fig = curves_ci_figure(out)
+    units = {n: L.unit(n) for n in REPORTERS}
+    _assert_readable(fig, units)
+    for ax in fig.axes:
+        if ax.get_visible():
+            lab = [L.label(n, 26) for n in REPORTERS if L.label(n, 26).title == ax.get_title()]
+            assert lab and ax.get_ylabel() == (lab[0].unit or lab[0].title)
+    caption = fig.get_suptitle()
+    assert "n = 3 replications" in caption and "95% CI (Student-t)" in caption
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert {"none", "mandate", "persuasion", "hybrid", "withdrawal (week 16)"} <= set(texts)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -363,7 +364,55 @@ def test_compare_prints_the_table_and_draws_curves(tmp_path):
     row = table[(table.strategy == "mandate") & (table.outcome == "peak_compliant_share")].iloc[0]
     x = runs[runs.strategy == "mandate"]["peak_compliant_share"]
     assert row["mean"] == pytest.approx(x.mean())
-    assert row["ci_high"] - row["mean"] == pytest.approx(4.302652729911275 * x.std() / np.sqrt(3))
+    # A share: bootstrap percentile interval, inside the values' range (so inside [0, 1]).
+    assert row["ci_method"] == "bootstrap"
+    assert x.min() <= row["ci_low"] <= row["mean"] <= row["ci_high"] <= x.max()
+    gap = table[(table.strategy == "mandate") & (table.outcome == "engagement_gap")]
+    if len(gap):  # not a share: Student-t
+        g = runs[runs.strategy == "mandate"]["engagement_gap"]
+        assert gap.iloc[0]["ci_method"] == "t"
+        assert gap.iloc[0]["ci_high"] - g.mean() == pytest.approx(
+            4.302652729911275 * g.std() / 3**0.5
+        )
+    paired = pd.read_csv(tmp_path / "csv" / "paired.csv")
+    assert set(paired["baseline"]) == {"none"} and "none" not in set(paired["strategy"])
+    assert_share_intervals_inside(out, table, root)
+
+
+def assert_share_intervals_inside(printed: str, table: pd.DataFrame, root) -> None:
+    """Every share interval printed, in table.csv and in report.md lies within [0, 1]."""
+    from medlead.experiments.analysis.report import write_report
+    from medlead.model.labels import display, is_bounded  # labels at tiny.toml's 26 weeks
+
+    interval = re.compile(r"(?<![+\-\d.])(\d\.\d{3}) \[(-?\d\.\d{3}), (-?\d\.\d{3})\]")
+
+    def inside(cell: str) -> int:
+        found = interval.findall(cell)
+        for mean, lo, hi in found:
+            assert 0 <= float(lo) <= float(mean) <= float(hi) <= 1, (cell, mean, lo, hi)
+        return len(found)
+
+    bounded = [o for o in table["outcome"].unique() if is_bounded(o)]
+    shares = table[table["outcome"].isin(bounded)].dropna(subset=["ci_low"])
+    assert len(shares) and shares["ci_low"].min() >= 0 and shares["ci_high"].max() <= 1
+    means = printed.split("mean [95% CI]")[1].split("paired difference")[0]
+    assert "CI: bootstrap percentile" in printed
+    checked = sum(
+        inside(line)
+        for line in means.splitlines()
+        if line.startswith(tuple(display(o, 26) for o in bounded))
+    )
+    md = write_report(root).read_text()
+    rows = [
+        r.strip("|").split("|")
+        for r in md.split("## Outcomes")[1].split("\n## ")[0].splitlines()
+        if r.startswith("|")
+    ]
+    head = [h.strip() for h in rows[0]]
+    cols = [j for j, h in enumerate(head) if h in {display(o, 26) for o in bounded}]
+    checked += sum(inside(row[j]) for row in rows[2:] for j in cols)
+    assert checked >= 2 * len(shares)
+    assert "-0.000" not in printed + md
 
 
 def test_compare_adds_the_strategies_to_a_scenario_without_them(tmp_path):

@@ -250,3 +250,31 @@ def test_every_pattern_says_whether_it_could_hold_by_construction():
         assert short in {"No", "Partly", "Largely yes", "In direction, partly"} or short.startswith(
             "Not by construction"
         ), pattern.key
+
+
+def test_quick_report_share_intervals_stay_inside_zero_one(quick_report):
+    _, text = quick_report
+    # Unsigned intervals are levels (differences are printed signed): every one whose
+    # mean is a share must lie in [0, 1], and no interval prints a negative zero. P6's
+    # retention ratio (week 156 / week 104) is no share: it may exceed 1.
+    shown = re.sub(r"ratio is \S+ \[[^]]*\]", "", text)
+    levels = re.findall(r"(?<![+\-\d.])(\d+\.\d{2,3}) \[(-?\d+\.\d+), (-?\d+\.\d+)\]", shown)
+    shares = [tuple(map(float, m)) for m in levels if float(m[0]) <= 1]
+    assert len(shares) > 10
+    for mean, lo, hi in shares:
+        assert 0 <= lo <= mean <= hi <= 1, (mean, lo, hi)
+    assert "-0.000" not in text
+    assert "bootstrap percentile" in text and "Wilson" in text
+    assert not re.search(r"\b1 (replications|runs|Trusts)\b|\(s\)", text)
+
+
+def test_validate_without_out_writes_under_results_not_docs(quick_report, tmp_path, monkeypatch):
+    out, _ = quick_report
+    monkeypatch.chdir(tmp_path)
+    res = invoke("validate", "--quick", "--store", str(out.parent / "store"))
+    assert res.exit_code == 0, res.output
+    report = tmp_path / "results" / "validate" / "validation-quick.md"
+    assert report.is_file() and (report.parent / "img" / "validation_phase.png").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]  # nothing in docs/
+    help_text = " ".join(invoke("validate", "--help").stdout.split())
+    assert "default: results/validate/validation.md" in help_text

@@ -4,7 +4,10 @@ The table gives, for each design point (e.g. each strategy), the mean of each ou
 over replications with its 95% confidence interval; then the *paired* differences from
 the baseline strategy on the same replications (common random numbers: same hospital,
 same draws as far as the mechanisms allow). Aggregation runs in DuckDB over the store's
-Parquet parts; intervals are Student-t (:mod:`medlead.experiments.analysis.stats`).
+Parquet parts. The interval of a mean share (or 0-1 score) is a bootstrap percentile
+interval, which stays inside [0, 1]; other means and the paired differences get
+Student-t intervals (:mod:`medlead.experiments.analysis.stats`); the table's ``ci_method``
+column and the printed heading say which.
 """
 
 from __future__ import annotations
@@ -12,11 +15,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from medlead.experiments.analysis.stats import MeanCI, t_halfwidth
+from medlead.experiments.analysis.stats import (
+    METHODS,
+    MeanCI,
+    bootstrap_mean_ci,
+    ci_method_note,
+    t_halfwidth,
+)
 from medlead.experiments.engine.scenario import Scenario, parse_scenario
 from medlead.experiments.engine.store import (
     StoreError,
@@ -24,10 +33,16 @@ from medlead.experiments.engine.store import (
     read_manifest,
     write_csv_atomic,
 )
+from medlead.model.labels import display, is_bounded, plural
+from medlead.model.labels import label as label_of
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "Comparison",
     "comparison",
+    "curves_ci_figure",
     "format_comparison",
     "plot_curves_ci",
     "write_tables",
@@ -42,7 +57,8 @@ class Comparison:
     factors: list[str]
     outcomes: list[str]
     means: pd.DataFrame
-    """One row per point and outcome: factor columns, outcome, n, mean, ci_low, ci_high."""
+    """One row per point and outcome: factor columns, outcome, n, mean, ci_low, ci_high,
+    ci_method (``bootstrap`` for shares and 0-1 scores, ``t`` otherwise)."""
     paired: pd.DataFrame | None
     """Same columns for ``point - baseline`` on the same replications, or ``None``."""
     baseline: str | None
@@ -54,7 +70,13 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _ci_rows(df: pd.DataFrame, keys: list[str], outcomes: list[str]) -> pd.DataFrame:
+def _ci_rows(
+    df: pd.DataFrame,
+    keys: list[str],
+    outcomes: list[str],
+    raw: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per point and outcome; bounded outcomes bootstrapped from ``raw`` runs."""
     rows = []
     for rec in df.to_dict("records"):
         for o in outcomes:
@@ -64,14 +86,19 @@ def _ci_rows(df: pd.DataFrame, keys: list[str], outcomes: list[str]) -> pd.DataF
             sd = rec[f"sd__{o}"]
             sd = math.nan if sd is None or pd.isna(sd) else float(sd)
             h = t_halfwidth(sd, n)
+            low, high, method = mean - h, mean + h, "t"
+            if raw is not None and is_bounded(o):
+                ci = bootstrap_mean_ci(raw.loc[raw["point"] == rec["point"], o])
+                low, high, method = ci.low, ci.high, ci.method
             rows.append(
                 {
                     **{k: rec[k] for k in keys},
                     "outcome": o,
                     "n": n,
                     "mean": mean,
-                    "ci_low": mean - h,
-                    "ci_high": mean + h,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "ci_method": method,
                 }
             )
     return pd.DataFrame(rows)
@@ -125,7 +152,9 @@ def comparison(
     means_raw = con.execute(
         f"SELECT {group}, {aggs} FROM ok_runs GROUP BY {group} ORDER BY point"
     ).df()
-    means = _ci_rows(means_raw, keys, outcomes)
+    cols = ", ".join(_q(o) for o in outcomes)
+    runs_raw = con.execute(f"SELECT point, {cols} FROM ok_runs").df()
+    means = _ci_rows(means_raw, keys, outcomes, runs_raw)
     baseline = baseline if baseline is not None else scenario.baseline
     paired = None
     if baseline is not None and "strategy" in factors:
@@ -141,6 +170,8 @@ def comparison(
             [baseline, baseline],
         ).df()
         paired = _ci_rows(paired_raw, keys, outcomes)
+        if len(paired):
+            paired.insert(len(keys), "baseline", baseline)
     return Comparison(
         scenario=scenario,
         factors=factors,
@@ -158,25 +189,28 @@ def _label(rec: dict[str, Any], factors: list[str]) -> str:
         return "all runs"
     if len(factors) == 1:
         return str(rec[factors[0]])
-    return ", ".join(f"{f}={rec[f]}" for f in factors)
+    return ", ".join(f"{label_of(f).title.lower()} {rec[f]}" for f in factors)
 
 
-def _grid(df: pd.DataFrame, factors: list[str], outcomes: list[str], signed: bool) -> str:
+def _grid(
+    df: pd.DataFrame, factors: list[str], outcomes: list[str], signed: bool, weeks: int
+) -> str:
     """Plain-text table: outcomes as rows and points as columns (or transposed if many)."""
     cells: dict[tuple[str, str], str] = {}
     labels: list[str] = []
     for rec in df.to_dict("records"):
-        label = _label(rec, factors)
-        if label not in labels:
-            labels.append(label)
+        point = _label(rec, factors)
+        if point not in labels:
+            labels.append(point)
         ci = MeanCI(rec["mean"], rec["ci_low"], rec["ci_high"], rec["n"])
-        cells[(label, rec["outcome"])] = ci.format(3, signed=signed)
+        cells[(point, display(rec["outcome"], weeks))] = ci.format(3, signed=signed)
+    names = [display(o, weeks) for o in outcomes]
     if len(labels) <= 6:
-        rows, cols, get = outcomes, labels, lambda r, c: cells.get((c, r), "-")
-        head = "outcome"
+        rows, cols, get = names, labels, lambda r, c: cells.get((c, r), "-")
+        head = "outcome (unit)"
     else:
-        rows, cols, get = labels, outcomes, lambda r, c: cells.get((r, c), "-")
-        head = ", ".join(factors) or "point"
+        rows, cols, get = labels, names, lambda r, c: cells.get((r, c), "-")
+        head = ", ".join(label_of(f).title for f in factors) or "point"
     w0 = max(len(head), *(len(r) for r in rows))
     widths = [max(len(c), *(len(get(r, c)) for r in rows)) for c in cols]
     lines = [
@@ -196,20 +230,33 @@ def format_comparison(cmp: Comparison) -> str:
     p0 = sc.points[0].params
     reps = int(cmp.means["n"].max()) if len(cmp.means) else 0
     head = (
-        f"{sc.name}: {len(sc.points)} points x {sc.replications} replications, horizon "
-        f"{p0.weeks} weeks, withdrawal at week {p0.withdrawal_week}; {cmp.ok} runs ok, "
-        f"{cmp.failed} failed"
+        f"{sc.name}: {plural(len(sc.points), 'point')} x {plural(sc.replications, 'replication')}"
+        f", horizon {p0.weeks} weeks, withdrawal at week {p0.withdrawal_week}; "
+        f"{plural(cmp.ok, 'run')} ok, {cmp.failed} failed"
     )
     if cmp.ok + cmp.failed < sc.n_runs:
         head += f" ({sc.n_runs - cmp.ok - cmp.failed} not yet run)"
-    out = [head, "", f"mean [95% CI] over replications (up to {reps} per point)"]
-    out.append(_grid(cmp.means, cmp.factors, cmp.outcomes, signed=False))
+    cis = (
+        [
+            MeanCI(0, 0, 0, int(n), m)
+            for n, m in zip(cmp.means["n"], cmp.means["ci_method"], strict=True)
+        ]
+        if len(cmp.means)
+        else []
+    )
+    note = ci_method_note(cis).removeprefix("95% CI: ")
+    out = [
+        head,
+        "",
+        f"mean [95% CI] over replications (up to {reps} per point; CI: {note})",
+    ]
+    out.append(_grid(cmp.means, cmp.factors, cmp.outcomes, signed=False, weeks=sc.weeks))
     if cmp.paired is not None and len(cmp.paired):
         out += [
             "",
-            f"paired difference from {cmp.baseline} on the same replications "
-            "(common random numbers): mean [95% CI]",
-            _grid(cmp.paired, cmp.factors, cmp.outcomes, signed=True),
+            f"paired difference from {cmp.baseline} (the baseline) on the same replications "
+            f"(common random numbers): mean [95% CI: {METHODS['t']}]",
+            _grid(cmp.paired, cmp.factors, cmp.outcomes, signed=True, weeks=sc.weeks),
         ]
     return "\n".join(out)
 
@@ -234,10 +281,26 @@ MARKERS = ("o", "^", "s", "D", "v", "P")
 
 
 def plot_curves_ci(root: str | Path, path: str | Path | None = None) -> Path | None:
+    """Save :func:`curves_ci_figure` as ``path`` (default ``root/curves.png``).
+
+    Returns the PNG's path, or ``None`` when no series are stored.
+    """
+    fig = curves_ci_figure(root)
+    if fig is None:
+        return None
+    dest = Path(path) if path is not None else Path(root) / "curves.png"
+    tmp = dest.with_name(dest.name + ".tmp")
+    fig.savefig(tmp, format="png")
+    tmp.replace(dest)
+    return dest
+
+
+def curves_ci_figure(root: str | Path) -> Figure | None:
     """Weekly means with 95% CI bands per point, one panel per stored weekly series.
 
     Colour (Okabe-Ito), line style and marker all differ between points, so curves read
-    in greyscale. Returns the PNG's path, or ``None`` when no series are stored.
+    in greyscale; the legend names the points and the withdrawal line, the caption n and
+    the interval's method. ``None`` when no series are stored.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -296,21 +359,30 @@ def plot_curves_ci(root: str | Path, path: str | Path | None = None) -> Path | N
             ax.fill_between(wk, m - h, m + h, color=c, alpha=0.2, linewidth=0)
         w = scenario.points[0].params.withdrawal_week
         if w <= scenario.weeks:
-            ax.axvline(w, color="black", linewidth=1.0, linestyle=(0, (1, 1)))
-        ax.set_title(col.replace("_", " "), fontsize=10)
+            ax.axvline(
+                w,
+                color="black",
+                linewidth=1.0,
+                linestyle=(0, (1, 1)),
+                label=f"withdrawal (week {w})",
+            )
+        lab = label_of(col, scenario.weeks)
+        ax.set_title(lab.title, fontsize=10)
         ax.set_xlabel("week")
-        ax.set_ylim(-0.02, 1.02)
+        ax.set_ylabel(lab.unit or lab.title)
+        if lab.bounded:
+            ax.set_ylim(-0.02, 1.02)
         ax.grid(True, color="0.9")
     for ax in axes[len(series) :]:
         ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside right upper", fontsize=8, frameon=False)
+    title = ", ".join(label_of(f).title for f in factors) or None
+    fig.legend(handles, labels, loc="outside right upper", fontsize=8, frameon=False, title=title)
+    counts = df[[f"n__{c}" for c in series]]
+    n_min, n_max = int(counts.min().min()), int(counts.max().max())
+    n = plural(n_min, "replication") if n_min == n_max else f"{n_min} to {n_max} replications"
     fig.suptitle(
-        f"{scenario.name}: mean and 95% CI over replications (dotted line: withdrawal)",
+        f"{scenario.name}: weekly mean over n = {n} per point, band: 95% CI ({METHODS['t']})",
         fontsize=10,
     )
-    dest = Path(path) if path is not None else Path(root) / "curves.png"
-    tmp = dest.with_name(dest.name + ".tmp")
-    fig.savefig(tmp, format="png")
-    tmp.replace(dest)
-    return dest
+    return fig

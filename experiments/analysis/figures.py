@@ -14,10 +14,13 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from medlead.model.labels import axis_label
+from medlead.model.labels import label as label_of
 from medlead.model.params import Params
 
 __all__ = [
     "OKABE_ITO",
+    "curves_figure",
     "distribution",
     "phase_diagram",
     "plot_curves",
@@ -89,8 +92,8 @@ def phase_diagram(
         )
         ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
         ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
-        ax.set_xlabel(x.replace("_", " "))
-        ax.set_ylabel(y.replace("_", " "))
+        ax.set_xlabel(axis_label(x))
+        ax.set_ylabel(axis_label(y))
         for (i, j), v in np.ndenumerate(grid.to_numpy(float)):
             if np.isfinite(v):
                 ax.text(
@@ -103,8 +106,14 @@ def phase_diagram(
                     color="black" if v > (vmin + vmax) / 2 else "white",
                 )
         if pv is not None:
-            ax.set_title(f"{panel} = {pv}", fontsize=10)
-    fig.colorbar(image, ax=list(axes), label=outcome.replace("_", " "), shrink=0.9)
+            ax.set_title(f"{label_of(panel).title} = {pv}", fontsize=10)
+    n = int(runs.groupby([y, x])[outcome].count().min()) if len(runs) else 0
+    fig.colorbar(
+        image,
+        ax=list(axes),
+        label=f"{axis_label(outcome)}: mean, n ≥ {n} runs a cell" if n else axis_label(outcome),
+        shrink=0.9,
+    )
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
@@ -139,9 +148,10 @@ def sensitivity_bars(indices: pd.DataFrame, *, title: str = "") -> Figure:
             linewidth=0.4,
             error_kw={"elinewidth": 0.8, "capsize": 2},
         )
-    ax.set_yticks(y, [f.replace("_", " ") for f in order["factor"]])
+    ax.set_yticks(y, [axis_label(f) for f in order["factor"]])
     ax.axvline(0, color="black", linewidth=0.6)
-    ax.set_xlabel("index (95% bootstrap CI)")
+    ax.set_xlabel("sensitivity index (95% bootstrap CI)")
+    ax.set_ylabel("parameter")
     ax.legend(frameon=False, loc="lower right")
     if title:
         ax.set_title(title, fontsize=11)
@@ -168,8 +178,8 @@ def distribution(runs: pd.DataFrame, by: str, outcome: str, *, title: str = "") 
     for i, d in enumerate(data):
         ax.scatter(i + rng.uniform(-0.12, 0.12, d.size), d, s=10, color="black", alpha=0.6)
     ax.set_xticks(range(len(groups)), [str(g) for g in groups])
-    ax.set_xlabel(by.replace("_", " "))
-    ax.set_ylabel(outcome.replace("_", " "))
+    ax.set_xlabel(axis_label(by))
+    ax.set_ylabel(axis_label(outcome))
     ax.grid(True, axis="y", color="0.9")
     if title:
         ax.set_title(title, fontsize=11)
@@ -179,7 +189,12 @@ def distribution(runs: pd.DataFrame, by: str, outcome: str, *, title: str = "") 
 def plot_curves(
     df: pd.DataFrame, params: Params, path: str | Path, *, title: str | None = None
 ) -> None:
-    """Draw committed, compliant, practising and microsystems improved over time.
+    """Save :func:`curves_figure` of one run's weekly table as a PNG at ``path``."""
+    curves_figure(df, params, title=title).savefig(path, format="png")
+
+
+def curves_figure(df: pd.DataFrame, params: Params, *, title: str | None = None) -> Figure:
+    """Committed, compliant, practising and microsystems improved over time (one run).
 
     Compliance and commitment differ by line style and marker shape as well as colour
     (Okabe-Ito palette), so the figure reads in greyscale and for colour-blind viewers.
@@ -221,7 +236,13 @@ def plot_curves(
             label=f"intervention ({params.strategy})",
         )
         if params.withdrawal_week <= last:
-            ax.axvline(params.withdrawal_week, color="black", linewidth=1.2, linestyle=(0, (1, 1)))
+            ax.axvline(
+                params.withdrawal_week,
+                color="black",
+                linewidth=1.2,
+                linestyle=(0, (1, 1)),
+                label=f"withdrawal (week {params.withdrawal_week})",
+            )
             ax.annotate(
                 f"withdrawal (week {params.withdrawal_week})",
                 xy=(params.withdrawal_week, 1.0),
@@ -237,4 +258,4 @@ def plot_curves(
     ax.grid(True, color="0.9")
     ax.set_title(title or f"strategy {params.strategy}", fontsize=10)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    fig.savefig(path, format="png")
+    return fig

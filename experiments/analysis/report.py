@@ -21,6 +21,7 @@ from medlead.experiments.analysis import figures
 from medlead.experiments.analysis.compare import Comparison, comparison, plot_curves_ci
 from medlead.experiments.analysis.effects import compare_paired, replications_needed
 from medlead.experiments.analysis.sensitivity import analyse, convergence
+from medlead.experiments.analysis.stats import MeanCI, ci_method_note
 from medlead.experiments.engine.scenario import (
     PRESET_FACTOR,
     PSEUDO_FACTORS,
@@ -30,6 +31,9 @@ from medlead.experiments.engine.scenario import (
     sample_problem,
 )
 from medlead.experiments.engine.store import read_manifest, runs_frame, write_text_atomic
+from medlead.model.labels import OUTPUTS, display, plural
+from medlead.model.labels import label as label_of
+from medlead.model.params import Params
 
 __all__ = [
     "effect_table",
@@ -142,27 +146,38 @@ def sensitivity_tables(
 
 
 # ---------------------------------------------------------------------------- report
-def _md_table(df: pd.DataFrame, digits: int = 3) -> str:
+def _md_table(df: pd.DataFrame, digits: int = 3, weeks: int | None = None) -> str:
+    """A Markdown table; columns and outcome names shown by their labels, no ``-0.000``.
+
+    ``weeks``: the runs' horizon, which the 'sustained' outputs' labels name.
+    """
+
     def fmt(v: object) -> str:
         if isinstance(v, float):
-            return "–" if math.isnan(v) else f"{v:.{digits}f}"
+            return "–" if math.isnan(v) else f"{round(v, digits) + 0.0:.{digits}f}"
+        if isinstance(v, str) and v in OUTPUTS:
+            return display(v, weeks)
         return str(v)
 
-    head = "| " + " | ".join(df.columns) + " |"
+    head = "| " + " | ".join(_column(c, weeks) for c in df.columns) + " |"
     sep = "| " + " | ".join("---" for _ in df.columns) + " |"
     body = ["| " + " | ".join(fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
     return "\n".join([head, sep, *body])
 
 
+def _column(name: object, weeks: int | None = None) -> str:
+    """A table heading: a parameter's or output's label, other headings as they are."""
+    name = str(name)
+    return display(name, weeks) if name in OUTPUTS or name in Params.names() else name
+
+
 def _means_wide(cmp: Comparison) -> pd.DataFrame:
     df = cmp.means.copy()
     df["value"] = [
-        "–"
-        if not np.isfinite(m)
-        else f"{m:.3f} [{lo:.3f}, {hi:.3f}]"
-        if np.isfinite(lo)
-        else f"{m:.3f}"
-        for m, lo, hi in zip(df["mean"], df["ci_low"], df["ci_high"], strict=True)
+        "–" if not np.isfinite(m) else MeanCI(m, lo, hi, int(n), meth).format(3)
+        for m, lo, hi, n, meth in zip(
+            df["mean"], df["ci_low"], df["ci_high"], df["n"], df["ci_method"], strict=True
+        )
     ]
     keys = cmp.factors or ["point"]
     wide = df.pivot_table(index=keys, columns="outcome", values="value", aggfunc="first")
@@ -250,8 +265,8 @@ def _header(f: _Folder, manifest: dict) -> list[str]:
         "",
         scenario.spec.description or "",
         "",
-        f"- preset {preset_text}, {len(scenario.points)} design points × "
-        f"{scenario.replications} replications, root seed {scenario.seed} "
+        f"- preset {preset_text}, {plural(len(scenario.points), 'design point')} × "
+        f"{plural(scenario.replications, 'replication')}, root seed {scenario.seed} "
         f"({manifest.get('seed', {}).get('scheme', 'replication-keyed SeedSequence')})",
         *_posterior_line(manifest),
         f"- runs: {cmp.ok} ok, {cmp.failed} failed; model version "
@@ -278,7 +293,19 @@ def _posterior_line(manifest: dict) -> list[str]:
 def _means_section(f: _Folder) -> list[str]:
     if not f.show_means:
         return []
-    return ["## Outcomes: mean [95% CI] over replications", "", _md_table(_means_wide(f.cmp)), ""]
+    means = f.cmp.means
+    n_lo, n_hi = (int(means["n"].min()), int(means["n"].max())) if len(means) else (0, 0)
+    n = f"{n_lo}" if n_lo == n_hi else f"{n_lo} to {n_hi}"
+    cis = [MeanCI(0, 0, 0, int(k), m) for k, m in zip(means["n"], means["ci_method"], strict=True)]
+    return [
+        "## Outcomes: mean [95% CI] over replications",
+        "",
+        f"Each cell: the mean over n = {n} replications per point and its "
+        f"{ci_method_note(cis)} (shares stay inside [0, 1]); units in the headings.",
+        "",
+        _md_table(_means_wide(f.cmp), weeks=f.scenario.weeks),
+        "",
+    ]
 
 
 def _effects_section(f: _Folder) -> list[str]:
@@ -291,10 +318,11 @@ def _effects_section(f: _Folder) -> list[str]:
     return [
         f"## Paired effects against `{cmp.baseline}` (same replications)",
         "",
-        "Difference of means with 95% CI; Vargha–Delaney A (0.5 = no difference; "
+        f"Difference of means (strategy − {cmp.baseline}) with 95% CI (Student-t); "
+        "Vargha–Delaney A (0.5 = no difference; "
         "0.71 = large); Hedges' g.",
         "",
-        _md_table(eff.drop(columns=["against"])),
+        _md_table(eff.drop(columns=["against"]), weeks=f.scenario.weeks),
         "",
     ]
 
@@ -319,7 +347,8 @@ def _replications_section(f: _Folder) -> list[str]:
             )
     if not rows:
         return []
-    return ["## Are there enough replications?", "", _md_table(pd.DataFrame(rows)), ""]
+    table = _md_table(pd.DataFrame(rows), weeks=f.scenario.weeks)
+    return ["## Are there enough replications?", "", table, ""]
 
 
 def _curves_section(f: _Folder) -> list[str]:
@@ -335,16 +364,25 @@ def _phase_section(f: _Folder) -> list[str]:
         return []
     x, y = numeric[:2]
     panel = next((g for g in f.grid if g not in (x, y)), None)
-    fig = figures.phase_diagram(f.ok, x, y, f.main, panel=panel, title=f"{f.main} (mean)")
+    fig = figures.phase_diagram(
+        f.ok, x, y, f.main, panel=panel, title=f"{label_of(f.main).title} (mean)"
+    )
     png, _ = figures.save(fig, f.img / "phase")
-    return [f"## Phase diagram: {x} × {y}", "", f"![phase]({f.rel(png)})", ""]
+    return [
+        f"## Phase diagram: {label_of(x).title} × {label_of(y).title}",
+        "",
+        f"![phase]({f.rel(png)})",
+        "",
+    ]
 
 
 def _distribution_section(f: _Folder) -> list[str]:
     if f.scenario.replications < 10 or not f.grid or len(f.scenario.points) > 12:
         return []
     by, main = f.grid[0], f.main
-    fig = figures.distribution(f.ok, by, main, title=f"{main} across generated Trusts")
+    fig = figures.distribution(
+        f.ok, by, main, title=f"{label_of(main).title} across generated Trusts"
+    )
     png, _ = figures.save(fig, f.img / "distribution")
     spread = f.ok.groupby(by)[main].quantile([0.1, 0.9]).unstack()
     spread.columns = ["p10", "p90"]

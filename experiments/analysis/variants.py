@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from medlead.experiments.analysis.stats import MeanCI, mean_ci
+from medlead.experiments.analysis.stats import METHODS, MeanCI, mean_ci, outcome_ci
 from medlead.experiments.engine.ablations import BASELINE_ABLATION, ablation
 from medlead.experiments.engine.scenario import ABLATION_FACTOR, Scenario, parse_scenario
 from medlead.experiments.engine.store import (
@@ -39,6 +39,7 @@ from medlead.experiments.engine.store import (
     write_text_atomic,
 )
 from medlead.model import ParamError, Params
+from medlead.model.labels import display
 from medlead.model.params import STRUCTURES
 
 __all__ = [
@@ -197,7 +198,7 @@ def variant_table(
         by = {s: sel[sel["strategy"] == s].set_index("rep") for s in strategies}
         for o in outcomes:
             for s in strategies:
-                m = mean_ci(by[s][o].tolist())
+                m = outcome_ci(o, by[s][o].tolist())
                 if s == baseline:
                     d = MeanCI(math.nan, math.nan, math.nan, 0)
                 else:
@@ -212,6 +213,7 @@ def variant_table(
                         "mean": m.mean,
                         "ci_low": m.low,
                         "ci_high": m.high,
+                        "ci_method": m.method,
                         "diff_n": d.n,
                         "diff": d.mean,
                         "diff_low": d.low,
@@ -309,6 +311,14 @@ def _conclusions(
 
 
 # ------------------------------------------------------------------------- output
+def _methods(vt: VariantTable, outcome: str) -> str:
+    """How the intervals of ``outcome``'s means were made (bootstrap for shares)."""
+    if "ci_method" not in vt.table:
+        return METHODS["t"]
+    used = vt.table.loc[vt.table["outcome"] == outcome, "ci_method"]
+    return " / ".join(METHODS[m] for m in dict.fromkeys(used)) or METHODS["t"]
+
+
 def _ci(mean: float, low: float, high: float, n: int, signed: bool = False) -> str:
     return MeanCI(mean, low, high, n).format(3, signed=signed)
 
@@ -424,8 +434,9 @@ def format_variant_table(vt: VariantTable) -> str:
             rows = [[c for j, c in enumerate(r) if j not in (1, 2)] for r in rows]
         out += [
             "",
-            f"{o}: mean [95% CI] per strategy; paired difference from {vt.baseline} "
-            "on the same replications",
+            f"{display(o)}: mean [95% CI, {_methods(vt, o)}] per strategy; paired "
+            f"difference from {vt.baseline} on the same replications [95% CI, "
+            f"{METHODS['t']}]",
             _text_table(head, rows),
         ]
     out += ["", *_conclusion_lines(vt, bullet="  ")]
@@ -458,8 +469,9 @@ def variant_markdown(vt: VariantTable, *, command: str | None = None) -> str:
         lines += [
             f"## `{o}`",
             "",
-            f"Mean [95% CI] over replications per strategy, and the paired difference from "
-            f"`{vt.baseline}`.",
+            f"{display(o)}: mean [95% CI, {_methods(vt, o)}] over replications per "
+            f"strategy, and the paired difference from `{vt.baseline}` [95% CI, "
+            f"{METHODS['t']}].",
             "",
             _md_table(head, rows),
             "",

@@ -5,6 +5,12 @@ in the shared error handling: a user problem (:class:`~medlead.model.ParamError`
 includes :class:`~medlead.experiments.engine.config.ConfigError`, or :class:`CliError`)
 prints one short line per problem on stderr and exits with code 2, never a traceback.
 Results go to stdout (:data:`console`), everything else to stderr (:func:`say`).
+
+Help is Click's plain formatter (``rich_markup_mode=None``): it rewraps every paragraph
+to the terminal's width (``COLUMNS``, or the terminal's size; at least 50), shows
+on/off options as ``--flag / --no-flag`` and every default that is a value, where
+Typer's rich panels kept the docstrings' line breaks and showed ``<bool>`` for flags
+(``tests/test_cli.py`` renders every command's help at 80 and 120 columns).
 """
 
 from __future__ import annotations
@@ -40,7 +46,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+    # Click caps help at 80 columns unless told otherwise: wrap to the terminal instead.
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 1000},
 )
 console = Console()
 err_console = Console(stderr=True)

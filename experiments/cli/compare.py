@@ -47,7 +47,7 @@ def compare(
     ablations: Annotated[
         bool,
         typer.Option(
-            "--ablations",
+            "--ablations/--no-ablations",
             help="Cross every ablation (one mechanism switched off at a time; "
             "experiments/engine/ablations.py) with the strategies.",
         ),

@@ -39,22 +39,24 @@ RunsPerTaskOpt = Annotated[
     typer.Option("--runs-per-task", help="Runs per Dask task (default: from the run cost)."),
 ]
 RetryOpt = Annotated[
-    bool, typer.Option("--retry-failed", help="Run again the runs recorded as failed.")
+    bool,
+    typer.Option("--retry-failed/--no-retry-failed", help="Run again the runs recorded as failed."),
 ]
 FreshOpt = Annotated[
     bool,
     typer.Option(
-        "--fresh", help="Replace the results in --out (e.g. of an older model) instead of resuming."
+        "--fresh/--no-fresh",
+        help="Replace the results in --out (e.g. of an older model) instead of resuming.",
     ),
 ]
 ReplaceStaleOpt = Annotated[
     bool,
     typer.Option(
-        "--replace-stale",
+        "--replace-stale/--no-replace-stale",
         help="Resume --out if it holds this scenario and model; replace it if not.",
     ),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet/--no-quiet", "-q", help="No progress bar.")]
 PosteriorOpt = Annotated[
     Path | None,
     typer.Option(

@@ -13,11 +13,15 @@ from medlead.experiments.cli.app import command, console
 @command()
 def params(
     markdown: Annotated[
-        bool, typer.Option("--markdown", help="Print the Markdown tables of docs/params.md.")
+        bool,
+        typer.Option(
+            "--markdown/--no-markdown", help="Print the Markdown tables of docs/params.md."
+        ),
     ] = False,
 ) -> None:
     """List every parameter: default, ranges, unit, role, key flag, doc and citation."""
     from medlead.experiments.analysis.paramdoc import COLUMNS, param_rows, params_markdown
+    from medlead.model.labels import label
 
     if markdown:
         sys.stdout.write(params_markdown())
@@ -54,6 +58,7 @@ def params(
             group = row["group"]
             console.print(Text(f"\n{group}", style="bold underline"))
         head = Text(row["name"], style="bold")
+        head.append(f" ({label(row['name']).title})", style="italic")
         head.append(f" = {row['default']}   allowed {row['allowed']}   plausible ")
         head.append(f"{row['plausible']}   {row['unit']}   {row['role']}")
         if row["key"]:

@@ -14,19 +14,14 @@ PROGRESS_AGENT_WEEKS = 400_000
 """Show a progress bar when staff × weeks is at least this (about a second or more)."""
 
 
-def _fmt(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if float(value).is_integer() and abs(value) >= 1:
-        return f"{value:,.0f}"
-    return f"{value:.3f}"
-
-
 @command()
 def run(
     preset: Annotated[
         str | None,
-        typer.Option(help="Preset to start from: professional, machine, kp_like, ..."),
+        typer.Option(
+            help="Preset to start from: professional, machine, kp_like, set_up_to_fail, "
+            "large (default: professional)."
+        ),
     ] = None,
     config: Annotated[
         Path | None,
@@ -40,11 +35,20 @@ def run(
             "--set", "-s", help="Override a parameter: name=value (repeatable).", show_default=False
         ),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Root seed (an integer >= 0).")] = None,
-    weeks: Annotated[int | None, typer.Option(help="Weeks to simulate (sets `weeks`).")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Root seed (an integer >= 0; default: drawn at random and printed)."),
+    ] = None,
+    weeks: Annotated[
+        int | None,
+        typer.Option(help="Weeks to simulate (sets `weeks`; default: the preset's, 156)."),
+    ] = None,
     strategy: Annotated[
         str | None,
-        typer.Option(help="none, mandate, persuasion or hybrid (sets `strategy`)."),
+        typer.Option(
+            help="none, mandate, persuasion or hybrid (sets `strategy`; default: the "
+            "preset's, persuasion in professional)."
+        ),
     ] = None,
     posterior: Annotated[
         Path | None,
@@ -60,10 +64,10 @@ def run(
         Path | None, typer.Option("--out", "-o", help="Write a run folder here.")
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Overwrite the files of a non-empty --out.")
+        bool, typer.Option("--force/--no-force", help="Overwrite the files of a non-empty --out.")
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")
+        bool, typer.Option("--quiet/--no-quiet", "-q", help="No progress bar and no table.")
     ] = False,
 ) -> None:
     """Run one simulation and print its summary; with --out, write a run folder.
@@ -104,12 +108,15 @@ def run(
         t0 = time.perf_counter()
         stack = Stack(params, [np.random.SeedSequence(seed)])
         staff = stack.orgs[0].n
+        origin = "given" if cfg.seed is not None else "drawn: rerun with --seed to repeat"
+        setting = (
+            f"preset {cfg.preset}, strategy {params.strategy}"
+            f"{'' if _strategy_set(cfg, strategy) else ' (the preset default)'}, "
+            f"seed {seed} ({origin})"
+        )
         if not quiet:
             drawn = f", posterior particle {extra['posterior']['particle']}" if extra else ""
-            say(
-                f"medlead run: preset {cfg.preset}, strategy {params.strategy}, "
-                f"seed {seed}, {staff:,} staff, {params.weeks} weeks{drawn}"
-            )
+            say(f"medlead run: {setting}, {staff:,} staff, {params.weeks} weeks{drawn}")
         show_bar = (
             not quiet and err_console.is_terminal and staff * params.weeks >= PROGRESS_AGENT_WEEKS
         )
@@ -138,7 +145,12 @@ def run(
         raise
     if quiet:
         return
-    _print_summary(summary, f"summary after week {params.weeks} ({run_seconds:.2f} s)")
+    _print_summary(
+        summary,
+        params.weeks,
+        f"summary after week {params.weeks}: strategy {params.strategy}, seed {seed} "
+        f"({run_seconds:.2f} s)",
+    )
     if folder is not None:
         say(f"wrote run folder {folder.out}")
 
@@ -169,12 +181,30 @@ def _run_stack(stack: Any, weeks: int, show_bar: bool) -> Any:
         return stack.run(progress=lambda w: bar.update(task, advance=1))[0]
 
 
-def _print_summary(summary: dict[str, float | None], title: str) -> None:
+def _strategy_set(cfg: Any, strategy: str | None) -> bool:
+    """Whether the strategy was chosen (--strategy, --set, --config) rather than defaulted."""
+    return strategy is not None or "strategy" in cfg.explicit
+
+
+def _print_summary(summary: dict[str, float | None], weeks: int, title: str) -> None:
+    """The summary as a table of outputs by their labels, each value with its unit.
+
+    The 'sustained' keys read week 156, or the horizon when the run is shorter; their
+    titles say which week they read. The summary.json key is a fourth column when the
+    terminal is wide enough (110 columns) to hold it without wrapping the others.
+    """
     from rich.table import Table
 
+    from medlead.model.labels import fmt_number, label
+
     table = Table(title=title, title_justify="left")
-    table.add_column("summary key")
+    table.add_column("output")
     table.add_column("value", justify="right")
+    table.add_column("unit")
+    keys = console.width >= 110
+    if keys:
+        table.add_column("key", style="dim", no_wrap=True)
     for key, value in summary.items():
-        table.add_row(key, _fmt(value))
+        lab = label(key, weeks)
+        table.add_row(lab.title, fmt_number(value), lab.unit, *([key] if keys else []))
     console.print(table)

@@ -65,9 +65,12 @@ def sensitivity(
         fresh=fresh,
         replace_stale=replace_stale,
     )
+    from medlead.model.labels import display
+
     written = []
     for label, df in sensitivity_tables(out, outcome).items():
-        console.print(f"\n{sc.name}: {outcome}, {label}", markup=False, highlight=False)
+        head = f"\n{sc.name}: {display(outcome)} [{outcome}], {label}"
+        console.print(head, markup=False, highlight=False)
         console.print(df.to_string(index=False, float_format="%.3f"), markup=False)
         safe = "".join(c if c.isalnum() else "_" for c in label)
         path = out / f"sensitivity_{safe}.csv"

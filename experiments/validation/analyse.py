@@ -12,9 +12,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from medlead.experiments.analysis.stats import mean_ci
 from medlead.experiments.validation.config import ValidationConfig
-from medlead.experiments.validation.evidence import Evidence, series
+from medlead.experiments.validation.evidence import Evidence, series, share_ci
 from medlead.experiments.validation.judge import PatternResult, region_share, seed_note
 from medlead.experiments.validation.patterns import PATTERNS
 
@@ -51,7 +50,7 @@ def analyse(
 def _flips(ev: Evidence) -> None:
     """Microsystems that end all or nothing, at the defaults and across the region."""
     ev.extra["flips"] = {
-        cond: mean_ci(series(ev.defaults, cond, "flipped_end").to_numpy(float))
+        cond: share_ci(series(ev.defaults, cond, "flipped_end").to_numpy(float))
         for cond in FLIP_CONDITIONS
     }
     lf = ev.lhs[ev.lhs.condition == "prof_persuasion"].groupby("point").flipped_end.mean()

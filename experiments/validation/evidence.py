@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from medlead.experiments.analysis.stats import MeanCI
+from medlead.experiments.analysis.stats import MeanCI, bootstrap_mean_ci
 from medlead.experiments.validation.config import ValidationConfig
 from medlead.experiments.validation.judge import RegionShare, region_share
 
@@ -44,6 +44,20 @@ def lhs_point_means(lhs: pd.DataFrame, cond: str, col: str) -> pd.Series:
 def fmt_ci(ci: MeanCI, signed: bool = True) -> str:
     """A CI as the report writes it: three decimals, signed for differences."""
     return ci.format(3, signed=signed)
+
+
+def share_ci(values: Any) -> MeanCI:
+    """The mean of a share over replications with its bootstrap percentile 95% CI.
+
+    A share's interval must stay inside [0, 1]; a Student-t interval of a few
+    replications near 0 or 1 does not (the report's method section says which is which).
+    """
+    return bootstrap_mean_ci(values)
+
+
+def fmt_share(values: Any) -> str:
+    """A share's mean and bootstrap 95% CI as the report writes it (:func:`share_ci`)."""
+    return share_ci(values).format(3)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any
 from medlead.experiments.validation.config import LHS_KEY, ValidationConfig, uncertainty_names
 from medlead.experiments.validation.judge import HOLDS, STATUS_HOLDS, PatternResult, RegionShare
 from medlead.experiments.validation.patterns import BY_CONSTRUCTION, PATTERNS
+from medlead.model.labels import plural
 
 
 # ------------------------------------------------------------------------- figures
@@ -94,16 +95,17 @@ def render_report(
         f"this session made {made:,} of them{resumed}{where} and took {seconds / 60:.1f} min."
     )
     add(
-        f"- At the defaults: {cfg.replications} replications per condition, replication r "
-        "seeded `SeedSequence(seed, spawn_key=(r,))` in every condition (common random "
-        "numbers: the same generated Trusts and draws), so contrasts are paired differences."
+        f"- At the defaults: {plural(cfg.replications, 'replication')} per condition, "
+        "replication r seeded `SeedSequence(seed, spawn_key=(r,))` in every condition "
+        "(common random numbers: the same generated Trusts and draws), so contrasts are "
+        "paired differences."
     )
     n_unc = len(uncertainty_names())
     add(
         f"- Plausible region: a Latin hypercube of {cfg.samples} points over the plausible "
         f"ranges of the {n_unc} parameters whose role is `uncertainty` "
         "(`Problem.from_params`, `sample(problem, 'lhs', n, seed)`), "
-        f"{cfg.lhs_replications} replication(s) per point and condition, seeded "
+        f"{plural(cfg.lhs_replications, 'replication')} per point and condition, seeded "
         f"`SeedSequence(seed, spawn_key=({LHS_KEY}, point, r))`. Levers (leader share and "
         "time, mandate pressure, withdrawal week, ...) and Trust size stay at the values "
         "each contrast sets."
@@ -114,6 +116,12 @@ def render_report(
         "- Outcomes: shares of clinical staff (doctors and nurses); 'sustained' is the "
         "practising share at week 156, 52 weeks after the programme is withdrawn at week "
         "104."
+    )
+    add(
+        "- Intervals: a share's mean over replications (a level, e.g. practising at week "
+        "156) has a 95% bootstrap percentile interval (2,000 resamples), which stays inside "
+        "[0, 1]; a difference of means has a paired Student-t interval; a share of "
+        "points in the plausible region has a Wilson interval."
     )
     add("")
     lines.extend(_verdict_rules())
@@ -232,7 +240,7 @@ def _pattern_section(
     for c in r.checks:
         signed = c.predicted in ("> 0", "< 0")
         a = f"{c.a_value:.2f}" if math.isfinite(c.a_value) else "—"
-        note = " (bootstrap CI)" if c.note == "bootstrap" else ""
+        note = " (bootstrap CI)" if "bootstrap" in (c.note, c.ci.method) else ""
         add(
             f"| {c.label} | {c.ci.format(3, signed=signed)}{note} | {c.predicted} | "
             f"{a} | {c.status} |"
@@ -270,7 +278,7 @@ def _flips_section(extra: dict) -> list[str]:
         "If microsystems end all or nothing (below 10% or above 90% practising), the "
         "Trust-level S-curve comes from how many microsystems flip. Here "
         "(`microsystems_flipped_share` at week 156, mean over replications at the "
-        "defaults, 95% CI):",
+        "defaults, 95% bootstrap percentile CI):",
         "",
         "| condition | share of microsystems < 10% or > 90% practising |",
         "| --- | --- |",

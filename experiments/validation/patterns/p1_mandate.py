@@ -11,14 +11,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from medlead.experiments.analysis.stats import mean_ci
-from medlead.experiments.validation.evidence import Evidence, fmt_ci, paired, series
+from medlead.experiments.validation.evidence import (
+    Evidence,
+    fmt_share,
+    paired,
+    series,
+)
 from medlead.experiments.validation.judge import (
     PatternResult,
     defaults_status,
     paired_check,
     region_share,
 )
+from medlead.model.labels import plural
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -62,12 +67,12 @@ def judge(ev: Evidence) -> PatternResult:
         extra["phase_cells"] = cells
         extra["phase_table"] = pm.reset_index()
     details = [
-        "Mean shares at the defaults ("
-        f"{len(sm)} replications): compliant at week 26 mandate "
-        f"{fmt_ci(mean_ci(c26m), False)}, persuasion {fmt_ci(mean_ci(c26p), False)}; "
-        f"practising at week 26 mandate {fmt_ci(mean_ci(m26), False)}, persuasion "
-        f"{fmt_ci(mean_ci(p26), False)}; practising at week 156 mandate "
-        f"{fmt_ci(mean_ci(sm), False)}, persuasion {fmt_ci(mean_ci(sp), False)}.",
+        f"Mean shares at the defaults ({plural(len(sm), 'replication')}; 95% bootstrap "
+        "percentile CIs): compliant at week 26 mandate "
+        f"{fmt_share(c26m)}, persuasion {fmt_share(c26p)}; "
+        f"practising at week 26 mandate {fmt_share(m26)}, persuasion "
+        f"{fmt_share(p26)}; practising at week 156 mandate "
+        f"{fmt_share(sm)}, persuasion {fmt_share(sp)}.",
         "Across the region, mandate leads at week 26 at "
         f"{extra['p1_region_mandate_early'].format()} of points and persuasion sustains more "
         f"at week 156 at {extra['p1_region_persuasion_wins'].format()}.",
@@ -76,10 +81,10 @@ def judge(ev: Evidence) -> PatternResult:
         cells = extra["phase_cells"]
         details.append(
             "Phase diagram (internalisation rate × compliance half-life, "
-            f"{cfg.phase_replications} replications per cell): persuasion sustains more "
+            f"{plural(cfg.phase_replications, 'replication')} per cell): persuasion sustains more "
             f"in {int((cells > 0).sum())} of {cells.size} cells, mandate in "
             f"{int((cells < 0).sum())}; cells with |difference| < 0.05 (a near tie at "
-            f"{cfg.phase_replications} replications): {int((cells.abs() < 0.05).sum())}. "
+            f"{plural(cfg.phase_replications, 'replication')}): {int((cells.abs() < 0.05).sum())}. "
             "The mean difference spans "
             f"{np.ptp(cells.groupby(level=0).mean()):.2f} across internalisation rates "
             f"(averaged over half-lives) and {np.ptp(cells.groupby(level=1).mean()):.2f} "
@@ -89,7 +94,7 @@ def judge(ev: Evidence) -> PatternResult:
     cem = series(d, "prof_mandate", "mean_c_end").to_numpy(float)
     details.append(
         "Under mandate, mean commitment of clinical staff is "
-        f"{fmt_ci(mean_ci(cwm), False)} at withdrawal and {fmt_ci(mean_ci(cem), False)} "
+        f"{fmt_share(cwm)} at withdrawal and {fmt_share(cem)} "
         "at week 156: what practice under pressure has internalised (at "
         "`compelled_internalisation` times the rate of committed practice) is what can "
         "carry mandated practice past withdrawal."

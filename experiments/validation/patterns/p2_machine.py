@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from medlead.experiments.analysis.stats import mean_ci
-from medlead.experiments.validation.evidence import Evidence, fmt_ci, paired
+from medlead.experiments.validation.evidence import Evidence, fmt_ci, fmt_share, paired
 from medlead.experiments.validation.judge import PatternResult, defaults_status, paired_check
 
 KEY = "P2"
@@ -44,8 +44,8 @@ def judge(ev: Evidence) -> PatternResult:
     )
     region = ev.region(KEY, lhs_did > 0)
     details = [
-        f"Practising at week 156, machine: mandate {fmt_ci(mean_ci(mm), False)}, "
-        f"persuasion {fmt_ci(mean_ci(mp), False)}; mandate − persuasion "
+        f"Practising at week 156, machine: mandate {fmt_share(mm)}, "
+        f"persuasion {fmt_share(mp)}; mandate − persuasion "
         f"{fmt_ci(mean_ci(mm - mp))} (professional: {fmt_ci(mean_ci(sm - sp))}).",
         f"Early (week 26) mandate − persuasion in the machine preset: "
         f"{fmt_ci(mean_ci(mm26 - mp26))}; professional {fmt_ci(mean_ci(m26 - p26))}.",

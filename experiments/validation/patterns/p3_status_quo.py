@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from medlead.experiments.analysis.stats import mean_ci
 from medlead.experiments.validation.config import STATUS_QUO_MAX
-from medlead.experiments.validation.evidence import Evidence, fmt_ci, lhs_point_means, series
+from medlead.experiments.validation.evidence import (
+    Evidence,
+    fmt_share,
+    lhs_point_means,
+    series,
+    share_ci,
+)
 from medlead.experiments.validation.judge import (
     STATUS_FAILS,
     STATUS_HOLDS,
@@ -36,7 +41,7 @@ def judge(ev: Evidence) -> PatternResult:
     d, extra = ev.defaults, ev.extra
     none_end = series(d, "prof_none", "sustained").to_numpy(float)
     none_peak = series(d, "prof_none", "peak_practising").to_numpy(float)
-    ci = mean_ci(none_end)
+    ci = share_ci(none_end)
     st = (
         STATUS_HOLDS
         if ci.high < STATUS_QUO_MAX
@@ -57,7 +62,7 @@ def judge(ev: Evidence) -> PatternResult:
     region = ev.region(KEY, lhs_none < STATUS_QUO_MAX)
     details = [
         f"Peak practising over the three years with no intervention: mean "
-        f"{fmt_ci(mean_ci(none_peak), False)}, largest {np.nanmax(none_peak):.3f}.",
+        f"{fmt_share(none_peak)}, largest {np.nanmax(none_peak):.3f}.",
         f"Across the region, median practising at week 156 with no intervention "
         f"{np.nanmedian(lhs_none):.3f}, largest {np.nanmax(lhs_none):.3f}."
         if len(lhs_none)

@@ -31,6 +31,7 @@ from medlead.experiments.validation.judge import (
     Check,
     PatternResult,
 )
+from medlead.model.labels import plural
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -103,8 +104,9 @@ def judge(ev: Evidence) -> PatternResult:
         by_cap = cm.groupby("capacity").sustained.mean().sort_index()
         jumps = by_cap.diff().dropna()
         details = [
-            f"Fit over {len(cm)} runs ({cm.cell.nunique()} cells × {cfg.cm_replications} "
-            f"replications): bottom {fit['bottom']:.3f}, top {fit['top']:.3f} (rise "
+            f"Fit over {plural(len(cm), 'run')} ({plural(cm.cell.nunique(), 'cell')} × "
+            f"{plural(cfg.cm_replications, 'replication')}): bottom {fit['bottom']:.3f}, "
+            f"top {fit['top']:.3f} (rise "
             f"{rise:.3f} [{r_lo:.3f}, {r_hi:.3f}]), half-way capacity x0 = "
             f"{fit['x0']:.3f} [{x_lo:.3f}, {x_hi:.3f}] PA per consultant, Hill n = "
             f"{fit['n']:.2f} [{n_lo:.2f}, {n_hi:.2f}] (95% bootstrap over replications "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from medlead.experiments.analysis.stats import mean_ci
-from medlead.experiments.validation.evidence import Evidence, fmt_ci, series
+from medlead.experiments.validation.evidence import Evidence, fmt_share, series
 from medlead.experiments.validation.judge import PatternResult, defaults_status, paired_check
 from medlead.model import Params
 
@@ -43,7 +43,7 @@ def judge(ev: Evidence) -> PatternResult:
     details = [
         f"Mean commitment of clinical non-champions (never a champion at weeks 104 or "
         f"156; {np.nanmean(nshare):.0%} of clinical staff): week 104 "
-        f"{fmt_ci(mean_ci(cw), False)}, week 156 {fmt_ci(mean_ci(ce), False)}.",
+        f"{fmt_share(cw)}, week 156 {fmt_share(ce)}.",
         f"Mechanism or emergence? Erosion alone (`erode`, half-life "
         f"{p.commitment_half_life:g} weeks) would leave a ratio week 156 / week 104 of "
         f"{pure:.3f}; the model's ratio is {ratio.format(3)}. "

@@ -22,6 +22,7 @@ from medlead.experiments.validation.judge import (
     PatternResult,
     RegionShare,
 )
+from medlead.model.labels import plural
 
 KEY = "P7"
 TITLE = "Identical policies vary across generated Trusts"
@@ -89,7 +90,7 @@ def judge(ev: Evidence) -> PatternResult:
             if "p7_edge" in extra
             else []
         ),
-        f"Region: a point counts when the sd across its {cfg.lhs_replications} Trusts is "
+        f"Region: a point counts when the sd across its {plural(cfg.lhs_replications, 'Trust')} is "
         f"≥ {sd_min:.3f} (a normal 10–90% range of {VARIATION_MIN_RANGE:g}); with so few "
         "Trusts per point this is a crude screen.",
     ]

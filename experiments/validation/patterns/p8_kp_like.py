@@ -7,8 +7,7 @@ Judged as the kp_like preset against the professional preset under the same stra
 
 from __future__ import annotations
 
-from medlead.experiments.analysis.stats import mean_ci
-from medlead.experiments.validation.evidence import Evidence, fmt_ci, paired
+from medlead.experiments.validation.evidence import Evidence, fmt_share, paired
 from medlead.experiments.validation.judge import PatternResult, defaults_status, paired_check
 
 KEY = "P8"
@@ -38,9 +37,9 @@ def judge(ev: Evidence) -> PatternResult:
     lhs_kp = ev.lhs_diff("kp_hybrid", "prof_hybrid", "sustained")
     region = ev.region(KEY, lhs_kp > 0)
     details = [
-        f"Practising at week 156: kp_like {fmt_ci(mean_ci(kp), False)}, professional with "
-        f"hybrid {fmt_ci(mean_ci(ph), False)}, professional with persuasion "
-        f"{fmt_ci(mean_ci(pp), False)}.",
+        f"Practising at week 156: kp_like {fmt_share(kp)}, professional with "
+        f"hybrid {fmt_share(ph)}, professional with persuasion "
+        f"{fmt_share(pp)}.",
         "Region: the kp_like preset's own values (leader share and time, workload, "
         "credibility, duality, stigma, career structure, selection, champions, "
         "reinforcement) are kept; other uncertainties take the sampled values in both.",

@@ -216,22 +216,7 @@ def Toolbar(run: WorkshopRun, tick, playing, speed, projector, actions: dict, ch
                 style={"min-width": "300px", "max-width": "380px"},
             )
     with solara.Row(gap="10px", style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.Button(
-            "Step one week",
-            on_click=actions["step"],
-            disabled=run.at_end or playing.value,
-            icon_name="mdi-step-forward",
-            classes=["ml-btn", "ml-step"],
-            color="primary",
-        )
-        solara.Button(
-            "Pause" if playing.value else "Play",
-            on_click=actions["play"],
-            disabled=run.at_end and not playing.value,
-            icon_name="mdi-pause" if playing.value else "mdi-play",
-            classes=["ml-btn", "ml-pause" if playing.value else "ml-play"],
-            color="primary",
-        )
+        _step_and_play(run, playing, actions, "Step one week")
         solara.Button(
             "Reset" + (" (apply changes)" if changed else ""),
             on_click=actions["reset"],
@@ -259,6 +244,26 @@ def Toolbar(run: WorkshopRun, tick, playing, speed, projector, actions: dict, ch
         )
 
 
+def _step_and_play(run: WorkshopRun, playing, actions: dict, step_label: str) -> None:
+    """The Step and Play/Pause buttons, in the row being built (toolbar and projector)."""
+    solara.Button(
+        step_label,
+        on_click=actions["step"],
+        disabled=run.at_end or playing.value,
+        icon_name="mdi-step-forward",
+        classes=["ml-btn", "ml-step"],
+        color="primary",
+    )
+    solara.Button(
+        "Pause" if playing.value else "Play",
+        on_click=actions["play"],
+        disabled=run.at_end and not playing.value,
+        icon_name="mdi-pause" if playing.value else "mdi-play",
+        classes=["ml-btn", "ml-pause" if playing.value else "ml-play"],
+        color="primary",
+    )
+
+
 @solara.component
 def ProjectorView(run: WorkshopRun, tick, playing, projector, words, actions: dict):
     """One 1280x720 screen: the hospital (drawn at its display size), four big numbers,
@@ -279,22 +284,7 @@ def ProjectorView(run: WorkshopRun, tick, playing, projector, words, actions: di
         gap="10px", style={"align-items": "center", "flex-wrap": "nowrap"}, classes=["ml-proj-bar"]
     ):
         solara.Text(f"Week {run.week} of {run.params.weeks}", classes=["ml-week"])
-        solara.Button(
-            "Step",
-            on_click=actions["step"],
-            disabled=run.at_end or playing.value,
-            icon_name="mdi-step-forward",
-            classes=["ml-btn", "ml-step"],
-            color="primary",
-        )
-        solara.Button(
-            "Pause" if playing.value else "Play",
-            on_click=actions["play"],
-            disabled=run.at_end and not playing.value,
-            icon_name="mdi-pause" if playing.value else "mdi-play",
-            classes=["ml-btn", "ml-pause" if playing.value else "ml-play"],
-            color="primary",
-        )
+        _step_and_play(run, playing, actions, "Step")
         solara.Button(
             "Withdraw",
             on_click=actions["withdraw"],

@@ -51,8 +51,6 @@ __all__ = [
     "select",
 ]
 
-_EPS = 1e-12
-
 
 @dataclass(frozen=True)
 class Population:
@@ -231,9 +229,6 @@ class Generation:
     (1 for the first generation, which draws from the prior)."""
     ess: float
     """Effective sample size of the kept particles."""
-
-
-Simulate = "Callable[[int, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]"
 
 
 def run_apmc(

@@ -36,14 +36,18 @@ import pandas as pd
 
 from medlead.experiments.calibration.posterior import (
     PosteriorError,
+    draw_particles,
     load_posterior,
     parameter_columns,
+    particle_params,
+    plain_value,
 )
 from medlead.experiments.engine.ablations import ABLATION_NAMES, ablation
 from medlead.experiments.engine.config import RunConfig
 from medlead.experiments.engine.design import Design, DesignPoint
+from medlead.experiments.engine.runfolder import file_sha256
 from medlead.experiments.engine.scenario import ABLATION_FACTOR, Scenario
-from medlead.model import ParamError, Params
+from medlead.model import Params
 
 __all__ = [
     "POSTERIOR_SPAWN_KEY",
@@ -111,7 +115,7 @@ def read_posterior(source: str | Path | pd.DataFrame | Posterior) -> Posterior:
         if path.is_dir():
             raise PosteriorError([f"posterior file {path} is a folder, not a posterior.parquet"])
         table = load_posterior(path)
-        post = Posterior(table=table, path=path.absolute(), sha256=_sha256(path))
+        post = Posterior(table=table, path=path.absolute(), sha256=file_sha256(path))
     if len(post.table) == 0:
         raise PosteriorError([f"{post.path or 'the posterior'}: holds no particle"])
     return post
@@ -122,44 +126,6 @@ def posterior_rng(root_seed: int) -> np.random.Generator:
     return np.random.default_rng(
         np.random.SeedSequence(int(root_seed), spawn_key=(POSTERIOR_SPAWN_KEY,))
     )
-
-
-def draw_particles(posterior: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` rows of ``posterior`` drawn by weight, with replacement.
-
-    The same draw as :func:`~medlead.experiments.calibration.posterior.sample_params`
-    makes with the same generator (``tests/test_posterior_apply.py`` holds them equal).
-    """
-    w = posterior["weight"].to_numpy(dtype=float)
-    return rng.choice(len(posterior), size=n, p=w / w.sum())
-
-
-def particle_params(
-    posterior: pd.DataFrame,
-    row: int,
-    base: Params,
-    keep: Iterable[str] = (),
-    *,
-    where: str = "",
-) -> Params:
-    """``base`` with the values of particle ``row`` of ``posterior``, except ``keep``.
-
-    Raises:
-        PosteriorError: the parameters refuse the particle's values with ``base`` (one
-            line, naming the particle and ``where``).
-    """
-    kept = set(keep)
-    values = {
-        name: _plain(posterior[name].iat[row])
-        for name in parameter_columns(posterior)
-        if name not in kept
-    }
-    try:
-        return base.replace(**values)
-    except ParamError as exc:
-        raise PosteriorError(
-            [f"posterior particle {row}{where} cannot be used: {'; '.join(exc.problems)}"]
-        ) from None
 
 
 def point_keep(point: DesignPoint) -> set[str]:
@@ -256,7 +222,7 @@ def posterior_run(
         "draws": RUN_DRAWS,
         "kept": [n for n in post.parameters if n in set(config.explicit)],
         "row": row,
-        "particle": _plain(particle),
+        "particle": plain_value(particle),
     }
     return dataclasses.replace(config, params=params), record
 
@@ -266,15 +232,3 @@ def _where(point: DesignPoint) -> str:
     if len(shown) > 120:
         shown = shown[:117] + "..."
     return f" at point {point.index}" + (f" ({shown})" if shown else "")
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -10,7 +10,7 @@ so a posterior can be read without the folder it came from.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,11 @@ __all__ = [
     "META_KEY",
     "NON_PARAMETER_COLUMNS",
     "PosteriorError",
+    "draw_particles",
     "load_posterior",
     "parameter_columns",
+    "particle_params",
+    "plain_value",
     "posterior_metadata",
     "sample_params",
     "write_posterior",
@@ -93,6 +96,45 @@ def parameter_columns(posterior: pd.DataFrame) -> list[str]:
     return [n for n in Params.names() if n in cols]
 
 
+def plain_value(value: Any) -> Any:
+    """A numpy scalar from a table as the plain Python value ``Params`` expects."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def draw_particles(posterior: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` row indices of ``posterior`` drawn by weight, with replacement."""
+    w = posterior["weight"].to_numpy(dtype=float)
+    return rng.choice(len(posterior), size=n, p=w / w.sum())
+
+
+def particle_params(
+    posterior: pd.DataFrame,
+    row: int,
+    base: Params,
+    keep: Iterable[str] = (),
+    *,
+    where: str = "",
+) -> Params:
+    """``base`` with the values of particle ``row`` of ``posterior``, except ``keep``.
+
+    Raises:
+        PosteriorError: the parameters refuse the particle's values with ``base`` (one
+            line, naming the particle and ``where``).
+    """
+    kept = set(keep)
+    values = {
+        name: plain_value(posterior[name].iat[row])
+        for name in parameter_columns(posterior)
+        if name not in kept
+    }
+    try:
+        return base.replace(**values)
+    except ParamError as exc:
+        raise PosteriorError(
+            [f"posterior particle {row}{where} cannot be used: {'; '.join(exc.problems)}"]
+        ) from None
+
+
 def sample_params(
     posterior: pd.DataFrame,
     n: int,
@@ -106,7 +148,7 @@ def sample_params(
     Args:
         posterior: a table from :func:`load_posterior`.
         n: how many.
-        rng: the generator the particles are drawn with.
+        rng: the generator the particles are drawn with (:func:`draw_particles`).
         base: the parameters the drawn values replace (default ``Params()``).
         keep: parameters whose ``base`` value wins over the posterior's (e.g. the
             factors a sweep varies on purpose).
@@ -115,25 +157,6 @@ def sample_params(
         PosteriorError: a drawn particle the parameters refuse with ``base``.
     """
     base = base or Params()
-    names = [c for c in parameter_columns(posterior) if c not in set(keep)]
-    w = posterior["weight"].to_numpy(dtype=float)
-    idx = rng.choice(len(posterior), size=n, p=w / w.sum())
-    out = []
-    for i in idx:
-        row = posterior.iloc[int(i)]
-        values = {name: _plain(row[name]) for name in names}
-        try:
-            out.append(base.replace(**values))
-        except ParamError as exc:
-            raise PosteriorError(
-                [f"posterior particle {int(i)} with these parameters: {m}" for m in exc.problems]
-            ) from None
-    return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value
+    return [
+        particle_params(posterior, int(i), base, keep) for i in draw_particles(posterior, n, rng)
+    ]

@@ -37,13 +37,16 @@ import pandas as pd
 from medlead.experiments.calibration.apmc import Generation, Population, run_apmc
 from medlead.experiments.calibration.cases import (
     Case,
-    CaseError,
     case_params,
     load_cases,
     observation_value,
     reporters_needed,
 )
-from medlead.experiments.calibration.posterior import write_posterior
+from medlead.experiments.calibration.posterior import (
+    draw_particles,
+    plain_value,
+    write_posterior,
+)
 from medlead.experiments.calibration.prior import Prior, calibration_prior
 from medlead.experiments.engine.design import Design, DesignPoint
 from medlead.experiments.engine.runner import sweep
@@ -183,7 +186,7 @@ def _series_of(
 
 
 def _case_points(
-    cases: list[Case], values: dict[str, Any], prefix: tuple[int, ...]
+    cases: list[Case], values: dict[str, Any]
 ) -> list[tuple[int, Case, str, Params]] | None:
     """(case index, case, strategy, params) of one parameter set's runs, or None if the
     parameters refuse one of them (the particle lies outside the valid region).
@@ -213,7 +216,7 @@ class _Simulator:
         where: dict[tuple[int, int, str], int] = {}
         for i in range(len(u)):
             values = self.prior.values(u[i], m[i])
-            runs = _case_points(self.cases, values, ())
+            runs = _case_points(self.cases, values)
             if runs is None:
                 continue
             for c, case, strategy, params in runs:
@@ -274,7 +277,7 @@ def _check_store(store: Path, cfg: CalibrationConfig, fresh: bool) -> None:
     import shutil
 
     stamp = store / "calibration.json"
-    text = json.dumps(cfg.to_dict(), sort_keys=True)
+    text = _config_text(cfg)
     if store.exists() and fresh:
         if any(store.iterdir()) and not stamp.exists():
             raise CalibrationError([f"{store} is not a calibration store; not deleting it"])
@@ -431,13 +434,11 @@ def _draws(cfg: CalibrationConfig, prior: Prior, posterior: pd.DataFrame) -> dic
     """``predictive_draws`` parameter sets from the posterior and from the prior."""
     n = cfg.predictive_draws
     rng = np.random.default_rng(np.random.SeedSequence(cfg.seed, spawn_key=(DRAW_KEY, 0)))
-    w = posterior["weight"].to_numpy(float)
-    idx = rng.choice(len(posterior), size=n, p=w / w.sum())
     names = [*prior.names, *prior.switch_names]
-    post = []
-    for i in idx:
-        row = posterior.iloc[int(i)]
-        post.append({k: (row[k].item() if hasattr(row[k], "item") else row[k]) for k in names})
+    post = [
+        {k: plain_value(posterior[k].iat[int(i)]) for k in names}
+        for i in draw_particles(posterior, n, rng)
+    ]
     rng = np.random.default_rng(np.random.SeedSequence(cfg.seed, spawn_key=(DRAW_KEY, 1)))
     u, m = prior.sample_unit(n, rng)
     return {"posterior": post, "prior": [prior.values(u[i], m[i]) for i in range(n)]}
@@ -489,7 +490,7 @@ def predict(
                     add(source, "headline", d, s, params, 1, (HEADLINE_KEY, d))
         for c, case in enumerate(cases):
             for d, values in enumerate(values_list[: case_draws(cfg, case)]):
-                runs = _case_points([case], values, ())
+                runs = _case_points([case], values)
                 if runs is None:
                     continue
                 for _, _, strategy, params in runs:
@@ -502,17 +503,18 @@ def predict(
                         case.setting.replications,
                         (CASE_KEY, c, d),
                     )
+    series_names = reporters_needed(cases)
     design = Design.build(
         name="calibration predictive",
         kind="calibration",
         seed=cfg.seed,
         points=points,
         columns={"source": "string", "set": "string", "draw": "int64", "arm": "string"},
-        timeseries=reporters_needed(cases),
+        timeseries=series_names,
         text=json.dumps({"config": cfg.to_dict(), "predictive": True}, sort_keys=True),
     )
     res = sweep(design, store, retry_failed=True, **run_kwargs)
-    series = _series_of(store, design, reporters_needed(cases))
+    series = _series_of(store, design, series_names)
     runs = runs_frame(store)
     rows = []
     for source in draws:
@@ -588,9 +590,10 @@ def _prediction_row(source: str, case: Case, obs: Any, vals: np.ndarray) -> dict
     }
 
 
+def _config_text(cfg: CalibrationConfig) -> str:
+    return json.dumps(cfg.to_dict(), sort_keys=True)
+
+
 def config_hash(cfg: CalibrationConfig) -> str:
     """A short hash of the configuration (shown in the report)."""
-    return hashlib.sha256(json.dumps(cfg.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
-
-
-_ = CaseError  # re-exported for callers catching case problems from calibrate()
+    return hashlib.sha256(_config_text(cfg).encode()).hexdigest()[:12]

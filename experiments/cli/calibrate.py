@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from medlead.experiments.cli.app import command, fail, say
-from medlead.experiments.cli.options import QuietOpt, SchedulerOpt, WorkersOpt
+from medlead.experiments.cli.options import QuietOpt, SchedulerOpt, WorkersOpt, where_runs
 
 
 @command()
@@ -105,13 +105,7 @@ def calibrate(
     if out.exists() and not out.is_dir():
         fail(f"--out {out} is a file: give a folder")
     store = store if store is not None else default_store(cfg)
-    where = (
-        f"the Dask cluster at {scheduler}"
-        if scheduler
-        else f"{workers} local worker(s)"
-        if workers
-        else "local workers (one per CPU)"
-    )
+    where = where_runs(workers, scheduler)
     say(
         f"medlead calibrate: {cfg.population} particles a generation, at most "
         f"{cfg.max_generations} generations, on {where}; seed {cfg.seed}, store {store}"

@@ -17,6 +17,7 @@ __all__ = [
     "ScenarioArg",
     "SchedulerOpt",
     "WorkersOpt",
+    "where_runs",
 ]
 
 
@@ -67,3 +68,10 @@ PosteriorOpt = Annotated[
         show_default=False,
     ),
 ]
+
+
+def where_runs(workers: int | None, scheduler: str | None) -> str:
+    """Where a command's runs are made, for its opening line."""
+    if scheduler:
+        return f"the Dask cluster at {scheduler}"
+    return f"{workers} local worker(s)" if workers else "local workers (one per CPU)"

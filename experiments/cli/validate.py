@@ -15,6 +15,7 @@ from medlead.experiments.cli.options import (
     RunsPerTaskOpt,
     SchedulerOpt,
     WorkersOpt,
+    where_runs,
 )
 from medlead.experiments.cli.sweep import say_sweep
 
@@ -92,8 +93,7 @@ def validate(
     if out.exists() and out.is_dir():
         fail(f"--out {out} is a folder: give a file name such as {out / 'validation.md'}")
     store = store if store is not None else default_store(cfg)
-    n = workers or "one per CPU"
-    where = f"the Dask cluster at {scheduler}" if scheduler else f"{n} local worker(s)"
+    where = where_runs(workers, scheduler)
     say(f"medlead validate: {cfg.n_runs:,} runs on {where}, seed {cfg.seed}, store {store}")
     try:
         res = run_validation(

@@ -34,6 +34,7 @@ __all__ = [
     "RunFolder",
     "default_command",
     "environment_info",
+    "file_sha256",
     "git_commit",
     "package_version",
     "utc_now",
@@ -200,7 +201,8 @@ def utc_now() -> str:
 
 
 # ----------------------------------------------------------------------- the folder
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in 1 MiB chunks."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -283,7 +285,10 @@ def write_run_folder(
         )
         folder.write_with("curves.png", lambda p: plot_curves(timeseries, params, p, title=title))
         files = {
-            name: {"bytes": folder.path(name).stat().st_size, "sha256": _sha256(folder.path(name))}
+            name: {
+                "bytes": folder.path(name).stat().st_size,
+                "sha256": file_sha256(folder.path(name)),
+            }
             for name in list(folder.files)
         }
         manifest = {

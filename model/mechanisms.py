@@ -6,6 +6,12 @@ with hand-computed values and held against the per-agent oracle in
 :mod:`medlead.model.dynamics`; ``docs/odd.md`` (Submodels) gives the same equations with
 their sources. Where the literature allows more than one form of a mechanism, the form
 is a ``Params`` switch of role ``structure`` and the function takes it as ``form``.
+
+The functions in :data:`ELEMENTWISE` are written so that they also work on single
+floats, using only arithmetic and ``np.where``/``np.maximum``/``np.minimum``/``np.clip``:
+the compiled week of :mod:`medlead.model.kernels` calls these very functions person by
+person, so the numpy path and the compiled path run one set of equations (same
+operations in the same order, hence the same bits).
 """
 
 from __future__ import annotations
@@ -317,6 +323,7 @@ class EdgeWork:
         self.lead_cols = ties.indices[self.lead_edges]
         self.weeks = weeks
         self.kernel = accel.kernel(ties.nnz, weeks)
+        self.tail = accel.tail_kernel(self.kernel)
         self._ties = ties
         # The kernel streams the column indices every week: int32 halves that traffic,
         # and a leadership edge is marked by its column stored as ``~j`` (negative), its
@@ -332,12 +339,14 @@ class EdgeWork:
         # The compiled kernel is a closure (numba is imported lazily): look it up again.
         state = dict(self.__dict__)
         state["kernel"] = None if self.kernel is None else True
+        state["tail"] = None
         return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         if self.kernel is not None:
             self.kernel = accel.kernel(self._ties.nnz, self.__dict__.get("weeks", 0))
+        self.tail = accel.tail_kernel(self.kernel)
 
     def buffers(self) -> EdgeWork:
         """Allocate the numpy path's buffers (once)."""
@@ -393,9 +402,7 @@ def neighbour_mean(
             commitment,
             bound,
         )
-        has = den > 0
-        mean = np.where(has, num / np.where(has, den, 1.0), commitment)
-        return mean, has
+        return ratio_or(num, den, commitment), den > 0
     work.buffers()
     # mode="clip" skips numpy's bounds-error path (the indices are valid): 3x faster.
     cj = np.take(commitment, ties.indices, out=work.cj, mode="clip")
@@ -409,9 +416,14 @@ def neighbour_mean(
     work.matrix.data = w
     num = work.matrix @ commitment
     den = work.matrix @ work.ones
-    has = den > 0
-    mean = np.where(has, num / np.where(has, den, 1.0), commitment)
-    return mean, has
+    return ratio_or(num, den, commitment), den > 0
+
+
+def ratio_or(num: np.ndarray, den: np.ndarray, fallback: np.ndarray | float) -> np.ndarray:
+    """``num / den`` where ``den > 0``, else ``fallback``: a weighted mean that falls back
+    when there is nothing to average (no like-minded neighbour, no colleague).
+    """
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), fallback)
 
 
 def peer_update(
@@ -435,8 +447,7 @@ def peer_practice_signal(
     Source: Centola & Macy 2007 (complex contagion); Centola 2018 (credible adopters);
     Mintzberg 1979 (inverted power).
     """
-    num = ms_peer @ (practising * fidelity)
-    return np.where(rowsum > 0, num / np.where(rowsum > 0, rowsum, 1.0), 0.0)
+    return ratio_or(ms_peer @ (practising * fidelity), rowsum, 0.0)
 
 
 def practice(
@@ -474,23 +485,37 @@ def belief_share(commitment: np.ndarray, compliance: np.ndarray) -> np.ndarray:
     return np.where(total > 0, commitment / np.where(total > 0, total, 1.0), 1.0)
 
 
+def belief_weighted(commitment: np.ndarray, compliance: np.ndarray, compelled: float) -> np.ndarray:
+    """``b + phi * (1 - b)`` with ``b`` from :func:`belief_share`: full weight for what is
+    done from belief, ``phi`` for what is only compelled (graded fidelity, and the
+    self-determination internalisation rate).
+    """
+    b = belief_share(commitment, compliance)
+    return b + compelled * (1.0 - b)
+
+
+def fidelity_binary(commitment: np.ndarray, compliance: np.ndarray, compelled: float) -> np.ndarray:
+    """Binary fidelity: ``f = 1`` if ``c >= k`` (belief is the stronger motive), else ``f_c``."""
+    return np.where(commitment >= compliance, 1.0, compelled)
+
+
 def fidelity(
     commitment: np.ndarray, compliance: np.ndarray, compelled: float, form: str
 ) -> np.ndarray:
     """Mechanism 5, fidelity of practice: how well the practice is done.
 
-    ``graded``: ``f = b + f_c * (1 - b)`` with ``b`` from :func:`belief_share`;
-    ``binary``: ``f = 1`` if ``c >= k`` (belief is the stronger motive), else ``f_c``.
-    ``f_c`` = ``compelled_fidelity``: practice done only because it is required is done
-    partly as a tick-box.
+    ``graded``: ``f = b + f_c * (1 - b)`` with ``b`` from :func:`belief_share`
+    (:func:`belief_weighted`); ``binary``: ``f = 1`` if ``c >= k`` (belief is the
+    stronger motive), else ``f_c`` (:func:`fidelity_binary`). ``f_c`` =
+    ``compelled_fidelity``: practice done only because it is required is done partly as
+    a tick-box.
 
     Source: Pickering et al. 2013, BJS 100:1664 (the mandated WHO checklist: audited
     compliance near-universal, time-out attempted in 87%, sign-out in 9%).
     """
     if form == "binary":
-        return np.where(commitment >= compliance, 1.0, compelled)
-    b = belief_share(commitment, compliance)
-    return b + compelled * (1.0 - b)
+        return fidelity_binary(commitment, compliance, compelled)
+    return belief_weighted(commitment, compliance, compelled)
 
 
 def habit_update(
@@ -532,10 +557,28 @@ def internalise(
     Carlsmith 1959 (insufficient justification); Kelman 1958.
     """
     if form == "dissonance":
-        g = 1.0 - (1.0 - compelled) * compliance
+        g = dissonance_rate(compliance, compelled)
     else:
-        b = belief_share(commitment, compliance)
-        g = b + compelled * (1.0 - b)
+        g = belief_weighted(commitment, compliance, compelled)
+    return internalised(commitment, practising, performance, receptivity, rate, g)
+
+
+def dissonance_rate(compliance: np.ndarray, compelled: float) -> np.ndarray:
+    """The internalisation rate under ``dissonance``: ``g = 1 - (1 - phi) * k``."""
+    return 1.0 - (1.0 - compelled) * compliance
+
+
+def internalised(
+    commitment: np.ndarray,
+    practising: np.ndarray,
+    performance: np.ndarray,
+    receptivity: np.ndarray,
+    rate: float,
+    g: np.ndarray,
+) -> np.ndarray:
+    """:func:`internalise` at a given motive rate ``g``:
+    ``c + lambda * P * r * (1 + perf) * g * (1 - c)``.
+    """
     gain = rate * practising * receptivity * (1.0 + performance) * g
     return commitment + gain * (1.0 - commitment)
 
@@ -557,3 +600,26 @@ def performance_update(
     Pickering et al. 2013 (fidelity).
     """
     return performance + (share_practising - performance) / lag
+
+
+def unit_clip(x: np.ndarray) -> np.ndarray:
+    """``x`` kept inside [0, 1] (the state's shares and levels never leave it)."""
+    return np.clip(x, 0.0, 1.0)
+
+
+ELEMENTWISE: tuple[str, ...] = (
+    "ratio_or",
+    "peer_update",
+    "practice",
+    "belief_share",
+    "belief_weighted",
+    "fidelity_binary",
+    "habit_update",
+    "dissonance_rate",
+    "internalised",
+    "erode",
+    "performance_update",
+    "unit_clip",
+)
+"""The mechanisms the compiled week (:mod:`medlead.model.kernels`) calls person by person:
+each works on floats as on arrays, element by element."""

@@ -151,6 +151,59 @@ def test_sweep_curves_have_units_a_legend_and_n(tmp_path):
             lab = [L.label(n, 26) for n in REPORTERS if L.label(n, 26).title == ax.get_title()]
             assert lab and ax.get_ylabel() == (lab[0].unit or lab[0].title)
     caption = fig.get_suptitle()
-    assert "n = 3 replications" in caption and "95% CI (Student-t)" in caption
+    assert "n = 3 replications" in caption and "95% CI (bootstrap percentile)" in caption
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
     assert {"none", "mandate", "persuasion", "hybrid", "withdrawal (week 16)"} <= set(texts)
+    _assert_bands_inside(fig)
+
+
+def _assert_bands_inside(fig) -> None:
+    """Every CI band of a share lies within [0, 1] (bootstrap percentile bands)."""
+    bands = 0
+    for ax in fig.axes:
+        for coll in ax.collections:
+            for path in coll.get_paths():
+                y = path.vertices[:, 1]
+                assert y.min() >= 0 and y.max() <= 1, (ax.get_title(), y.min(), y.max())
+                bands += 1
+    assert bands
+
+
+def test_a_sweep_of_many_points_is_drawn_as_small_multiples(tmp_path):
+    """12 points: one panel per point (rows and columns follow the grid), read alone."""
+    from medlead.experiments.analysis.compare import curves_ci_figure
+    from medlead.experiments.engine.runner import sweep
+
+    toml = tmp_path / "grid.toml"
+    text = (DATA / "tiny.toml").read_text().replace('name = "tiny"', 'name = "grid"')
+    toml.write_text(text + "resonance = [0.2, 0.5, 0.8]\n")
+    out = tmp_path / "grid"
+    sweep(toml, out, workers=1, progress=False)
+    fig = curves_ci_figure(out)
+    _assert_readable(fig, {n: L.unit(n) for n in REPORTERS})
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == 12
+    # The last factor (resonance, 3 values) runs across a row; the first down the columns.
+    assert panels[0].get_title() == "strategy none, resonance 0.2"
+    assert panels[2].get_title() == "strategy none, resonance 0.8"
+    assert panels[3].get_title() == "strategy mandate, resonance 0.2"
+    for ax in panels:  # every panel labelled and on the same 0-1 scale
+        assert ax.get_xlabel() == "week" and ax.get_ylabel()
+        assert ax.get_ylim() == panels[0].get_ylim()
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Practising (share of clinical staff)" in texts
+    assert "Microsystems improved (share of microsystems)" in texts
+    assert "withdrawal (week 16)" in texts
+
+    # Each series keeps its line style in every panel, so the legend explains them all.
+    def styles(ax) -> dict[str, tuple]:
+        return {ln.get_label(): (ln.get_color(), ln.get_linestyle()) for ln in ax.get_lines()}
+
+    for ax in panels[1:]:
+        assert styles(ax) == styles(panels[0])
+    series = {k: v for k, v in styles(panels[0]).items() if not k.startswith("withdrawal")}
+    assert len(series) == 5 and len(set(series.values())) == 5
+    caption = fig.get_suptitle()
+    assert "one panel per point (12 points)" in caption and "n = 3 replications" in caption
+    assert "95% CI (bootstrap percentile)" in caption
+    _assert_bands_inside(fig)

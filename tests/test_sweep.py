@@ -377,6 +377,94 @@ def test_compare_prints_the_table_and_draws_curves(tmp_path):
     paired = pd.read_csv(tmp_path / "csv" / "paired.csv")
     assert set(paired["baseline"]) == {"none"} and "none" not in set(paired["strategy"])
     assert_share_intervals_inside(out, table, root)
+    assert_differences_inside(out, paired, pd.read_csv(tmp_path / "csv" / "programme.csv"), root)
+
+
+def test_the_headline_table_has_weeks_retention_differences_a_legend_and_n(tmp_path):
+    """The programme table: end of programme, sustain week, retention, paired, legend, n."""
+    ok(medlead("compare", str(TINY), "--workers", "1", "-q", cwd=tmp_path))
+    root = tmp_path / "results" / "tiny"
+    out = ok(medlead("report", str(root))).stdout
+    prog = pd.read_csv(root / "programme.csv")
+    runs = pd.read_csv(root / "runs.csv")
+    from medlead.experiments.engine.store import connect
+
+    ts = connect(root).execute("SELECT * FROM timeseries").df()
+    mandate = runs.loc[runs.strategy == "mandate", "point"].iloc[0]
+    at = {w: ts[(ts.point == mandate) & (ts.week == w)]["practising_share"] for w in (16, 26)}
+    rows = prog[(prog.strategy == "mandate") & (prog.series == "practising_share")]
+    row = rows.set_index("quantity")
+    assert row.loc["end", "mean"] == pytest.approx(at[16].mean())  # tiny: withdrawal at 16
+    assert row.loc["sustain", "mean"] == pytest.approx(at[26].mean())  # horizon 26 < 156
+    assert row.loc["retention", "mean"] == pytest.approx(at[26].mean() / at[16].mean())
+    assert set(row["n"]) == {3} and set(row["baseline"]) == {"none"}
+    none = ts[(ts.point == runs.loc[runs.strategy == "none", "point"].iloc[0]) & (ts.week == 16)]
+    diff = at[16].to_numpy() - none.sort_values("rep")["practising_share"].to_numpy()
+    assert row.loc["end", "diff"] == pytest.approx(diff.mean())
+    assert row.loc["end", "diff_method"] == "bootstrap"
+    assert row.loc["end", "label"] == "Practising at week 16 (end of programme)"
+    assert row.loc["retention", "unit"] == "ratio, week 26 ÷ week 16"
+    block = out.split("end of programme (week 16), week 26 and retention")[1]
+    for text in (
+        "n = 3 replications",
+        "Retention = mean at week 26 ÷ mean at week 16",
+        "column − none (the baseline)",
+        "paired bootstrap percentile (replications resampled)",
+        "Practising at week 16 (end of programme) (share of clinical staff)",
+        "Retention of practising (ratio, week 26 ÷ week 16)",
+        "difference from none [95% CI]",
+    ):
+        assert text in block, text
+    md = (root / "report.md").read_text()
+    assert md.index("## End of programme (week 16)") < md.index("## Outcomes")
+
+
+INTERVAL = re.compile(r"(?<![\d.])([+-]?\d\.\d{3}) \[([+-]?\d\.\d{3}), ([+-]?\d\.\d{3})\]")
+
+
+def assert_differences_inside(
+    printed: str, paired: pd.DataFrame, programme: pd.DataFrame, root
+) -> None:
+    """Every paired difference of shares printed, written or reported lies in [-1, 1]."""
+    from medlead.experiments.analysis.report import write_report
+    from medlead.model.labels import display, is_bounded
+
+    bounded = [o for o in paired["outcome"].unique() if is_bounded(o)]
+    shares = paired[paired["outcome"].isin(bounded)].dropna(subset=["ci_low"])
+    assert len(shares) and set(shares["ci_method"]) == {"bootstrap"}
+    assert shares["ci_low"].min() >= -1 and shares["ci_high"].max() <= 1
+    assert (shares["ci_low"] <= shares["mean"]).all()
+    assert (shares["mean"] <= shares["ci_high"]).all()
+    prog = programme[programme["quantity"] != "retention"].dropna(subset=["ci_low"])
+    assert prog["ci_low"].min() >= 0 and prog["ci_high"].max() <= 1
+    diffs = prog.dropna(subset=["diff_low"])
+    assert len(diffs) and diffs["diff_low"].min() >= -1 and diffs["diff_high"].max() <= 1
+
+    def checked(lines: list[str], low: float) -> int:
+        n = 0
+        for line in lines:
+            for mean, lo, hi in INTERVAL.findall(line):
+                assert low <= float(lo) <= float(mean) <= float(hi) <= 1, (line, mean, lo, hi)
+                n += 1
+        return n
+
+    block = printed.split("paired difference from")[1].split("end of programme")[0]
+    names = tuple(display(o, 26) for o in bounded)
+    assert checked([ln for ln in block.splitlines() if ln.startswith(names)], -1) >= len(shares)
+    prog_text = printed.split("end of programme (week")[1]
+    share_rows = [ln for ln in prog_text.splitlines() if "(share of" in ln]
+    means, diff_rows = prog_text.split("difference from")
+    assert checked([ln for ln in means.splitlines() if "(share of" in ln], 0) >= 12
+    assert checked([ln for ln in diff_rows.splitlines() if "(share of" in ln], -1) >= 12
+    assert len(share_rows) >= 12
+    md = write_report(root).read_text()
+    effects = md.split("## Paired effects")[1].split("\n## ")[0]
+    rows = [r.strip("|").split("|") for r in effects.splitlines() if r.startswith("| ")]
+    head = [h.strip() for h in rows[0]]
+    j_lo, j_hi = head.index("ci_low"), head.index("ci_high")
+    share_rows = [r for r in rows[2:] if r[head.index("outcome")].strip().startswith(names)]
+    assert share_rows and all(-1 <= float(r[j_lo]) <= float(r[j_hi]) <= 1 for r in share_rows)
+    assert "paired bootstrap percentile" in effects
 
 
 def assert_share_intervals_inside(printed: str, table: pd.DataFrame, root) -> None:

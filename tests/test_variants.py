@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from medlead.experiments.analysis.stats import bootstrap_mean_ci
 from medlead.experiments.analysis.variants import (
     VARIANT_OUTCOMES,
     format_variant_table,
@@ -220,9 +221,43 @@ def test_variant_table_means_and_paired_differences(structures_folder):
     ].iloc[0]
     assert row["mean"] == pytest.approx(a.mean())
     assert row["diff"] == pytest.approx((a - b).mean())
-    assert row["diff_high"] - row["diff"] == pytest.approx(
-        4.302652729911275 * (a - b).std() / 3**0.5
+    # A share's paired difference: the paired bootstrap (the replications' differences
+    # resampled), inside their range and so inside [-1, 1].
+    d = (a - b).to_numpy()
+    assert row["diff_method"] == "bootstrap"
+    assert (row["diff_low"], row["diff_high"]) == (
+        pytest.approx(bootstrap_mean_ci(d).low),
+        pytest.approx(bootstrap_mean_ci(d).high),
     )
+    assert d.min() <= row["diff_low"] <= row["diff"] <= row["diff_high"] <= d.max()
+
+
+def test_variant_curves_draw_out_the_default_and_the_extremes(structures_folder):
+    """16 points of variants: a panel per strategy, every variant grey, three drawn out."""
+    from test_figures import _assert_bands_inside, _assert_readable
+
+    from medlead.experiments.analysis.compare import curves_ci_figure
+    from medlead.model import labels as L
+
+    fig = curves_ci_figure(structures_folder)
+    _assert_readable(fig, {"practising_share": L.unit("practising_share")})
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == [
+        f"strategy {s}" for s in ("none", "mandate", "persuasion", "hybrid")
+    ]
+    for ax in panels:
+        texts = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert texts[0] == "default: self_determination / damping"
+        assert texts[1].startswith("lowest at the horizon: ")
+        assert texts[2].startswith("highest at the horizon: ")
+        assert "each of the 4 variants" in texts and "withdrawal (week 16)" in texts
+        grey = [ln for ln in ax.get_lines() if ln.get_label() == "_variant"]
+        assert len(grey) == 4
+        assert ax.get_ylabel() == "share of clinical staff" and ax.get_xlabel() == "week"
+    caption = fig.get_suptitle()
+    assert "4 variants per strategy" in caption and "n = 3 replications" in caption
+    assert "95% CI (bootstrap percentile)" in caption
+    _assert_bands_inside(fig)
 
 
 def test_conclusions_count_the_variants(structures_folder):

@@ -1,7 +1,8 @@
 """Effect sizes and replication counts for comparing strategies.
 
-Means and Student-t intervals live in :mod:`medlead.experiments.analysis.stats`; this module adds
-what a comparison needs beyond them: paired differences under common random numbers,
+Means and their intervals live in :mod:`medlead.experiments.analysis.stats`; this module adds
+what a comparison needs beyond them: paired differences under common random numbers
+(a paired bootstrap for a share's, which keeps the interval inside [-1, 1]),
 the Vargha–Delaney A measure of stochastic superiority, Hedges' g, and how many
 replications give a confidence interval of a wanted width.
 """
@@ -16,7 +17,7 @@ import numpy as np
 from scipy.stats import norm
 from scipy.stats import t as student_t
 
-from medlead.experiments.analysis.stats import MeanCI, mean_ci
+from medlead.experiments.analysis.stats import MeanCI, mean_ci, outcome_ci
 
 __all__ = [
     "Effect",
@@ -84,7 +85,7 @@ class Effect:
     """How ``a`` differs from ``b`` on the same replications."""
 
     difference: MeanCI
-    """Mean paired difference a − b with its 95% CI."""
+    """Mean paired difference a − b with its 95% CI (``method`` says which)."""
     a: float
     """Vargha–Delaney A of a over b (unpaired)."""
     g: float
@@ -93,11 +94,19 @@ class Effect:
     """Standardised paired difference: mean difference / sd of differences."""
 
 
-def compare_paired(a: Sequence[float], b: Sequence[float]) -> Effect:
+def compare_paired(a: Sequence[float], b: Sequence[float], outcome: str | None = None) -> Effect:
     """Effect of ``a`` over ``b`` where entry i of each comes from replication i.
 
     Under common random numbers replication i of two strategies runs on the same
     hospital with the same draws, so the paired differences carry less noise.
+
+    Args:
+        a: one value per replication.
+        b: the same replications under the other strategy.
+        outcome: the quantity compared. A share or 0-1 score
+            (:func:`~medlead.model.labels.is_bounded`) gets a paired bootstrap percentile
+            interval, resampling replications (pairs), so it stays inside [-1, 1];
+            anything else (and ``None``) the Student-t interval of the differences.
     """
     x = np.asarray(a, dtype=float)
     y = np.asarray(b, dtype=float)
@@ -107,4 +116,5 @@ def compare_paired(a: Sequence[float], b: Sequence[float]) -> Effect:
     d = x[keep] - y[keep]
     sd = d.std(ddof=1) if d.size > 1 else math.nan
     dz = float(d.mean() / sd) if d.size > 1 and sd > 0 else math.nan
-    return Effect(difference=mean_ci(d), a=vargha_delaney_a(x, y), g=hedges_g(x, y), dz=dz)
+    diff = outcome_ci(outcome, d) if outcome is not None else mean_ci(d)
+    return Effect(difference=diff, a=vargha_delaney_a(x, y), g=hedges_g(x, y), dz=dz)

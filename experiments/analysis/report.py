@@ -20,8 +20,9 @@ from scipy.stats import spearmanr
 from medlead.experiments.analysis import figures
 from medlead.experiments.analysis.compare import Comparison, comparison, plot_curves_ci
 from medlead.experiments.analysis.effects import compare_paired, replications_needed
+from medlead.experiments.analysis.programme import programme_markdown
 from medlead.experiments.analysis.sensitivity import analyse, convergence
-from medlead.experiments.analysis.stats import MeanCI, ci_method_note
+from medlead.experiments.analysis.stats import MeanCI, ci_method_note, paired_method_note
 from medlead.experiments.engine.scenario import (
     PRESET_FACTOR,
     PSEUDO_FACTORS,
@@ -62,7 +63,8 @@ def effect_table(
     """Paired effects of each strategy against ``baseline`` on the same replications.
 
     One row per (other grid factors, strategy, outcome): mean paired difference with
-    its 95% CI, Vargha–Delaney A, Hedges' g and the paired d_z.
+    its 95% CI (a paired bootstrap for shares, inside [-1, 1]; ``ci_method``),
+    Vargha–Delaney A, Hedges' g and the paired d_z.
     """
     ok = runs[runs["status"] == "ok"]
     others = [f for f in grid_factors(scenario) if f != "strategy"]
@@ -76,7 +78,7 @@ def effect_table(
             reps = base.index.intersection(other.index)
             for o in outcomes:
                 eff = compare_paired(
-                    other.loc[reps, o].to_numpy(float), base.loc[reps, o].to_numpy(float)
+                    other.loc[reps, o].to_numpy(float), base.loc[reps, o].to_numpy(float), o
                 )
                 rows.append(
                     {
@@ -88,6 +90,7 @@ def effect_table(
                         "difference": eff.difference.mean,
                         "ci_low": eff.difference.low,
                         "ci_high": eff.difference.high,
+                        "ci_method": eff.difference.method,
                         "vargha_delaney_a": eff.a,
                         "hedges_g": eff.g,
                         "d_z": eff.dz,
@@ -241,6 +244,7 @@ def write_report(root: str | Path, *, out: str | Path | None = None) -> Path:
     )
     lines = _header(folder, read_manifest(root))
     for section in (
+        _programme_section,
         _means_section,
         _effects_section,
         _replications_section,
@@ -290,6 +294,18 @@ def _posterior_line(manifest: dict) -> list[str]:
     ]
 
 
+def _programme_section(f: _Folder) -> list[str]:
+    """The headline table first: end of programme, a year on, retention, differences."""
+    pt = f.cmp.programme
+    if pt is None:
+        return []
+    return [
+        f"## End of programme (week {pt.end_week}), week {pt.sustain_week} and retention",
+        "",
+        *programme_markdown(pt),
+    ]
+
+
 def _means_section(f: _Folder) -> list[str]:
     if not f.show_means:
         return []
@@ -315,12 +331,13 @@ def _effects_section(f: _Folder) -> list[str]:
     eff = effect_table(f.ok, f.scenario, cmp.outcomes[:3], cmp.baseline)
     if not len(eff):
         return []
+    methods = paired_method_note(eff.loc[eff["n"] > 1, "ci_method"])
     return [
         f"## Paired effects against `{cmp.baseline}` (same replications)",
         "",
-        f"Difference of means (strategy − {cmp.baseline}) with 95% CI (Student-t); "
-        "Vargha–Delaney A (0.5 = no difference; "
-        "0.71 = large); Hedges' g.",
+        f"Difference of means (strategy − {cmp.baseline}) over n replication pairs with 95% "
+        f"CI: {methods}, a share's inside [-1, 1]; "
+        "Vargha–Delaney A (0.5 = no difference; 0.71 = large); Hedges' g.",
         "",
         _md_table(eff.drop(columns=["against"]), weeks=f.scenario.weeks),
         "",

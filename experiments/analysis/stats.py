@@ -10,7 +10,10 @@ A mean of a share (or of any quantity bounded in [0, 1]) gets a bootstrap percen
 interval instead (:func:`bootstrap_mean_ci`, :func:`outcome_ci`): the percentiles of
 resampled means lie between the smallest and largest value, so the interval stays inside
 [0, 1] without clipping, where a Student-t interval of a few replications near 0 or 1
-crosses the bound. Every formatted interval says which method made it (:data:`METHODS`).
+crosses the bound. A paired difference of two shares is bootstrapped the same way, from
+the per-replication differences: resampling those resamples whole pairs (both strategies
+of a replication together), so the pairing is kept and the interval stays inside
+[-1, 1]. Every formatted interval says which method made it (:data:`METHODS`).
 """
 
 from __future__ import annotations
@@ -24,11 +27,16 @@ import numpy as np
 __all__ = [
     "BOOTSTRAP_RESAMPLES",
     "METHODS",
+    "PAIRED_METHODS",
     "MeanCI",
+    "bootstrap_bounds",
+    "bootstrap_means",
     "bootstrap_mean_ci",
     "ci_method_note",
     "mean_ci",
     "outcome_ci",
+    "paired_method_note",
+    "percentile_bounds",
     "t_halfwidth",
 ]
 
@@ -37,6 +45,12 @@ METHODS: dict[str, str] = {
     "bootstrap": "bootstrap percentile",
 }
 """How each ``MeanCI.method`` is named in tables and captions."""
+
+PAIRED_METHODS: dict[str, str] = {
+    "t": "Student-t",
+    "bootstrap": "paired bootstrap percentile (replications resampled)",
+}
+"""How each method is named for a paired difference (the pairs are what is resampled)."""
 
 BOOTSTRAP_RESAMPLES = 2000
 """Resamples of a bootstrap interval (fixed generator: the same values give the same CI)."""
@@ -107,10 +121,59 @@ def bootstrap_mean_ci(
     m = float(x.mean())
     if n < 2:
         return MeanCI(m, math.nan, math.nan, n, "bootstrap")
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, n, size=(resamples, n))].mean(axis=1)
-    lo, hi = np.quantile(means, [0.5 - level / 2, 0.5 + level / 2])
+    lo, hi = bootstrap_bounds(x, level, resamples, seed)
     return MeanCI(m, float(min(lo, m)), float(max(hi, m)), n, "bootstrap")
+
+
+def bootstrap_means(
+    x: np.ndarray, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0
+) -> np.ndarray:
+    """Means of ``resamples`` bootstrap resamples along the last axis of ``x`` (all finite).
+
+    The resamples are drawn once from a fixed generator (``seed``), the same for every
+    row and for every array of the same length, so two arrays resampled with one seed
+    are resampled *together* (replication r of both at once): that is what keeps a ratio
+    or a difference of two means paired. The means are counts times values
+    (``x @ counts.T / n``), which needs no ``rows × resamples × n`` array for a long
+    curve of many replications.
+
+    Returns:
+        an array of ``x``'s shape with its last axis replaced by ``resamples``.
+    """
+    x = np.asarray(x, dtype=float)
+    n = x.shape[-1]
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(resamples, n))
+    counts = np.zeros((resamples, n))
+    np.add.at(counts, (np.arange(resamples)[:, None], idx), 1.0)
+    return x @ counts.T / n
+
+
+def percentile_bounds(means: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """The ``level`` percentile interval of resampled statistics (last axis; NaN ignored)."""
+    lo, hi = np.nanquantile(means, [0.5 - level / 2, 0.5 + level / 2], axis=-1)
+    return lo, hi
+
+
+def bootstrap_bounds(
+    x: np.ndarray,
+    level: float = 0.95,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile-bootstrap bounds of the mean along the last axis of ``x`` (all finite).
+
+    Every row (e.g. every week of a curve) is resampled with the same replications. A
+    resampled mean cannot leave [min, max] of its row, so the bounds are clipped there
+    against rounding in the last bit: a share's interval is inside [0, 1], a paired
+    difference of shares inside [-1, 1].
+
+    Returns:
+        ``(low, high)``, each of ``x``'s shape without its last axis.
+    """
+    x = np.asarray(x, dtype=float)
+    lo, hi = percentile_bounds(bootstrap_means(x, resamples, seed), level)
+    return np.clip(lo, x.min(axis=-1), x.max(axis=-1)), np.clip(hi, x.min(axis=-1), x.max(axis=-1))
 
 
 def outcome_ci(name: str, values: Iterable[float | None], level: float = 0.95) -> MeanCI:
@@ -130,3 +193,13 @@ def ci_method_note(cis: Iterable[MeanCI]) -> str:
     if used == {"t"} or not used:
         return "95% CI: Student-t"
     return "95% CI: bootstrap percentile for shares and 0–1 scores, Student-t otherwise"
+
+
+def paired_method_note(methods: Iterable[str]) -> str:
+    """How paired differences' intervals were made, from their ``method`` values."""
+    used = set(methods)
+    if used == {"bootstrap"}:
+        return PAIRED_METHODS["bootstrap"]
+    if used <= {"t"}:
+        return PAIRED_METHODS["t"]
+    return f"{PAIRED_METHODS['bootstrap']} for shares and 0–1 scores, Student-t otherwise"

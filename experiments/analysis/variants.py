@@ -8,8 +8,9 @@ replications (common random numbers), so within a variant the strategies are com
 pairwise, replication by replication, as in the headline.
 
 :func:`variant_table` reads a sweep folder and gives, per variant and strategy, the
-mean of each outcome with its Student-t 95% CI and the paired difference from the
-baseline strategy with its CI; then, for every pair of strategies and outcome, in how
+mean of each outcome with its 95% CI and the paired difference from the
+baseline strategy with its CI (bootstrap percentile for shares, the paired one resampling
+replications; Student-t otherwise); then, for every pair of strategies and outcome, in how
 many variants one beats the other (mean paired difference above 0) and in how many its
 paired CI lies above 0, which says plainly which conclusions hold in every variant.
 :func:`write_variant_report` writes it as CSV and Markdown; ``medlead compare
@@ -29,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from medlead.experiments.analysis.stats import METHODS, MeanCI, mean_ci, outcome_ci
+from medlead.experiments.analysis.stats import METHODS, PAIRED_METHODS, MeanCI, outcome_ci
 from medlead.experiments.engine.ablations import BASELINE_ABLATION, ablation
 from medlead.experiments.engine.scenario import ABLATION_FACTOR, Scenario, parse_scenario
 from medlead.experiments.engine.store import (
@@ -47,6 +48,8 @@ __all__ = [
     "VariantTable",
     "format_variant_table",
     "has_variants",
+    "reference_variant",
+    "variant_label",
     "variant_markdown",
     "variant_table",
     "write_variant_report",
@@ -103,7 +106,7 @@ class VariantTable:
     """One row per variant, strategy and outcome: the variant's factor values, ``variant``
     (its label), ``strategy``, ``outcome``, ``n``, ``mean``, ``ci_low``, ``ci_high`` and
     the paired difference from the baseline ``diff``, ``diff_low``, ``diff_high``
-    (``diff_n`` replications; NaN for the baseline itself)."""
+    (``diff_n`` replications; NaN for the baseline itself) and ``diff_method``."""
     conclusions: pd.DataFrame
     """One row per outcome and pair of strategies: ``better``, ``worse``, ``variants``,
     ``more`` (variants where better's mean paired difference is above 0), ``ci_above``,
@@ -143,6 +146,25 @@ def _reference(scenario: Scenario, factors: list[str], rows: list[dict[str, Any]
         ):
             return i
     return None
+
+
+def reference_variant(scenario: Scenario) -> dict[str, Any] | None:
+    """The factor values (all but the strategy) of the variant with the model's default
+    forms and no ablation, or ``None`` when the sweep has no such variant.
+    """
+    spec = scenario.spec
+    factors = [f for f in spec.factors if f != "strategy"]
+    combos = [dict(zip(factors, c, strict=True)) for c in _combos(spec, factors)]
+    ref = _reference(scenario, factors, combos)
+    return combos[ref] if ref is not None else None
+
+
+def variant_label(scenario: Scenario, values: dict[str, Any]) -> str:
+    """A variant's name as the variant table gives it (its varied factors' values)."""
+    labelled = [
+        f for f in scenario.spec.factors if f != "strategy" and len(scenario.spec.factors[f]) > 1
+    ]
+    return _label(values, labelled)
 
 
 def _verb(outcome: str) -> str:
@@ -218,6 +240,7 @@ def variant_table(
                         "diff": d.mean,
                         "diff_low": d.low,
                         "diff_high": d.high,
+                        "diff_method": d.method,
                     }
                 )
             for a, b in itertools.combinations(strategies, 2):
@@ -247,8 +270,9 @@ def _combos(spec: Any, factors: list[str]) -> list[tuple[Any, ...]]:
 
 
 def _paired(a: pd.DataFrame, b: pd.DataFrame, outcome: str) -> MeanCI:
+    """Mean ``a − b`` over shared replications: paired bootstrap for a share, else t."""
     reps = a.index.intersection(b.index)
-    return mean_ci((a.loc[reps, outcome] - b.loc[reps, outcome]).tolist())
+    return outcome_ci(outcome, (a.loc[reps, outcome] - b.loc[reps, outcome]).tolist())
 
 
 def _conclusions(
@@ -311,12 +335,14 @@ def _conclusions(
 
 
 # ------------------------------------------------------------------------- output
-def _methods(vt: VariantTable, outcome: str) -> str:
-    """How the intervals of ``outcome``'s means were made (bootstrap for shares)."""
-    if "ci_method" not in vt.table:
-        return METHODS["t"]
-    used = vt.table.loc[vt.table["outcome"] == outcome, "ci_method"]
-    return " / ".join(METHODS[m] for m in dict.fromkeys(used)) or METHODS["t"]
+def _methods(vt: VariantTable, outcome: str, paired: bool = False) -> str:
+    """How the intervals of ``outcome``'s means (or paired differences) were made."""
+    column, names = ("diff_method", PAIRED_METHODS) if paired else ("ci_method", METHODS)
+    sel = vt.table[(vt.table["outcome"] == outcome) & (vt.table["n"] > 1)]
+    if paired:
+        sel = sel[sel["diff_n"] > 1]
+    used = sel.get(column, [])
+    return " / ".join(names[m] for m in dict.fromkeys(used)) or names["t"]
 
 
 def _ci(mean: float, low: float, high: float, n: int, signed: bool = False) -> str:
@@ -436,7 +462,7 @@ def format_variant_table(vt: VariantTable) -> str:
             "",
             f"{display(o)}: mean [95% CI, {_methods(vt, o)}] per strategy; paired "
             f"difference from {vt.baseline} on the same replications [95% CI, "
-            f"{METHODS['t']}]",
+            f"{_methods(vt, o, paired=True)}]",
             _text_table(head, rows),
         ]
     out += ["", *_conclusion_lines(vt, bullet="  ")]
@@ -460,7 +486,8 @@ def variant_markdown(vt: VariantTable, *, command: str | None = None) -> str:
     lines.append("")
     lines += [
         "A conclusion *holds* in a variant when the mean paired difference (same "
-        "replications, common random numbers) has that sign; the paired 95% CI (Student t) "
+        "replications, common random numbers) has that sign; the paired 95% CI "
+        "(a paired bootstrap percentile interval for shares, resampling replications) "
         "says whether the replications suffice to tell.",
         "",
     ]
@@ -471,7 +498,7 @@ def variant_markdown(vt: VariantTable, *, command: str | None = None) -> str:
             "",
             f"{display(o)}: mean [95% CI, {_methods(vt, o)}] over replications per "
             f"strategy, and the paired difference from `{vt.baseline}` [95% CI, "
-            f"{METHODS['t']}].",
+            f"{_methods(vt, o, paired=True)}].",
             "",
             _md_table(head, rows),
             "",

@@ -100,6 +100,11 @@ def test_retention_is_a_ratio_of_means_resampled_together():
     assert (r.mean, r.low, r.high) == (pytest.approx(0.5), pytest.approx(0.5), pytest.approx(0.5))
     # Nothing at the end of the programme: no retention to speak of.
     assert math.isnan(_ratio_ci(np.zeros(3), np.zeros(3)).mean)
+    # Near nothing (under 1% at the end of the programme): no retention either.
+    assert math.isnan(_ratio_ci(np.full(3, 0.004), np.full(3, 0.004)).mean)
+    assert math.isnan(
+        _ratio_diff_ci(np.full(2, 0.004), np.full(2, 0.004), np.ones(2), np.ones(2)).mean
+    )
     # Retention 0.5 against 1.0 on the same replications: a difference of -0.5.
     d = _ratio_diff_ci(np.array([0.2, 0.3]), np.array([0.4, 0.6]), np.ones(2), np.ones(2))
     assert d.mean == pytest.approx(-0.5) and d.low == pytest.approx(-0.5)

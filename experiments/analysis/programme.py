@@ -85,11 +85,20 @@ class ProgrammeTable:
         return f"Retention of {lab.title.lower()}", unit
 
 
+MIN_RETENTION_BASE = 0.01
+"""Retention is shown only where the week-104 mean is at least this (a share of 1%): the
+ratio of two near-zero shares (e.g. 0.0002 of staff practising without any intervention,
+kept to week 156) reads as "everything kept" and would rank doing nothing above a
+mandate, which says nothing about retention."""
+
+
 def _ratio_ci(num: np.ndarray, den: np.ndarray) -> MeanCI:
-    """mean(num) / mean(den) with a bootstrap percentile interval (replications together)."""
+    """mean(num) / mean(den) with a bootstrap percentile interval (replications together);
+    NaN (shown "-") where mean(den) is below :data:`MIN_RETENTION_BASE`.
+    """
     n = int(num.size)
     with np.errstate(divide="ignore", invalid="ignore"):
-        est = float(num.mean() / den.mean()) if n and den.mean() != 0 else math.nan
+        est = float(num.mean() / den.mean()) if n and den.mean() >= MIN_RETENTION_BASE else math.nan
         if n < 2 or math.isnan(est):
             return MeanCI(est, math.nan, math.nan, n, "bootstrap")
         m = bootstrap_means(np.vstack([num, den]))
@@ -104,8 +113,11 @@ def _ratio_diff_ci(
 ) -> MeanCI:
     """Retention of a − retention of b, paired: one resample draws replication r of both."""
     n = int(a_num.size)
+    based = n and min(a_den.mean(), b_den.mean()) >= MIN_RETENTION_BASE
     with np.errstate(divide="ignore", invalid="ignore"):
-        est = float(a_num.mean() / a_den.mean() - b_num.mean() / b_den.mean()) if n else math.nan
+        est = (
+            float(a_num.mean() / a_den.mean() - b_num.mean() / b_den.mean()) if based else math.nan
+        )
         if n < 2 or not math.isfinite(est):
             return MeanCI(est if math.isfinite(est) else math.nan, math.nan, math.nan, n)
         m = bootstrap_means(np.vstack([a_num, a_den, b_num, b_den]))
@@ -254,8 +266,9 @@ def _legend(pt: ProgrammeTable) -> list[str]:
         "the same hospitals: common random numbers); units in brackets after each row.",
         f"Week {pt.end_week}: the end of the programme (the intervention is withdrawn); week "
         f"{pt.sustain_week}: {pt.sustain_week - pt.end_week} weeks later. Retention = mean at "
-        f"week {pt.sustain_week} ÷ mean at week {pt.end_week} (1: all kept; - when nothing "
-        f"was there at week {pt.end_week}).",
+        f"week {pt.sustain_week} ÷ mean at week {pt.end_week} (1: all kept; - where under "
+        f"{MIN_RETENTION_BASE:.0%} was there at week {pt.end_week}: a ratio of near-zero "
+        "shares says nothing about retention).",
         f"Shares: {METHODS['bootstrap']} intervals, inside [0, 1]; retention: "
         f"{METHODS['bootstrap']} of the ratio, the two weeks of a replication resampled "
         "together.",

@@ -92,7 +92,7 @@ def test_with_slider_keeps_only_differences_from_the_preset():
 
 
 def test_explain_problem_is_capitalised():
-    assert explain_problem("stigma=2 is outside").startswith("Stigma = 2")
+    assert explain_problem("stigma=2 is outside").startswith("Stigma (0–1) = 2")
 
 
 def browser_rounded(value: float, slider) -> float:

@@ -20,7 +20,7 @@ from medlead.workshop.picture import (
     min_text_px,
     status_text,
 )
-from medlead.workshop.run import WorkshopRun
+from medlead.workshop.run import WorkshopRun, replay
 
 #: The projector's column widths (app.py): picture + gap + side column <= 1280 - padding.
 SIDE_PX = 370
@@ -48,9 +48,23 @@ def test_projector_pictures_fit_a_1280x720_screen_at_their_own_size(run):
 
 def test_the_smallest_text_in_the_projector_pictures_is_18_px(run):
     run.projector_pngs()
-    hospital, curves = run._projector
-    assert min_text_px(hospital.fig) >= 18.0
+    hospitals, curves = run._projector
+    assert min_text_px(hospitals[0].fig) >= 18.0
     assert min_text_px(curves.fig) >= 18.0
+
+
+@pytest.mark.parametrize("code", ["0pm-1-30", "3p1-1-30"])
+def test_compare_mode_in_projector_mode_draws_each_hospital_large(code):
+    run = replay(code)
+    for lane in (0, 1):
+        hospital, curves = run.projector_pngs(lane)
+        assert png_size(hospital)[0] == PROJECTOR.width_px  # one at a time, full size
+    hospitals, small = run._projector
+    assert all(min_text_px(h.fig) >= 18.0 for h in hospitals)
+    assert min_text_px(small.fig) >= 18.0
+    # Both lanes' practising curves, nothing else (the verdict needs the room).
+    assert sorted(small.lines) == [(0, "practising_share"), (1, "practising_share")]
+    assert png_size(curves)[1] <= 720 - 70 - 330  # room for the verdict beside it
 
 
 def test_screen_and_projector_hospitals_show_the_same_state(run):
@@ -65,7 +79,7 @@ def test_screen_and_projector_hospitals_show_the_same_state(run):
 def test_small_curves_follow_the_history(run):
     curves = SmallCurvesPicture(run.params.weeks)
     curves.update(run.model.history, run.params.withdrawal_week)
-    line = curves.lines["practising_share"]
+    line = curves.lines[0, "practising_share"]
     assert len(line.get_xdata()) == run.week + 1
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from medlead.model import PRESET_DESCRIPTIONS, STRATEGIES, ParamError, Params
+from medlead.model.labels import display, unit
 
 #: Presets offered in the room, in the order shown (``large`` is too big to draw).
 WORKSHOP_PRESETS: tuple[str, ...] = ("professional", "kp_like", "machine", "set_up_to_fail")
@@ -98,13 +99,6 @@ def _grid(
     raise AssertionError(f"no slider step fits the presets' values {values}")
 
 
-def _label(name: str, unit: str) -> str:
-    words = name.replace("_", " ").replace("half life", "half-life")
-    words = words.removesuffix(" pa")
-    text = words[0].upper() + words[1:]
-    return f"{text} ({unit})" if unit and unit not in ("0-1", "x", "share") else text
-
-
 def slider_specs() -> list[SliderSpec]:
     """The workshop's sliders: every numeric ``key`` field of :class:`Params`, in order."""
     specs = Params.specs()
@@ -125,12 +119,13 @@ def slider_specs() -> list[SliderSpec]:
         else:
             seen = [v[name] for v in preset_values]
             step, lo, hi = _grid(lo, hi, spec.bounds, seen)  # type: ignore[arg-type]
-        help_text = spec.doc + (f" Unit: {spec.unit}." if spec.unit else "")
+        # Names and units from medlead.model.labels, as every table and figure shows them.
+        help_text = spec.doc + (f" Unit: {unit(name)}." if unit(name) else "")
         help_text += f" Source: {spec.cite}."
         out.append(
             SliderSpec(
                 name=name,
-                label=_label(name, spec.unit),
+                label=display(name),
                 min=float(lo),
                 max=float(hi),
                 step=step,

@@ -12,6 +12,7 @@ wait for Reset, so nobody is surprised mid-run. The pictures are plain PNGs rend
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import random
 import time
@@ -22,6 +23,7 @@ import solara
 import solara.lab
 import solara.server.settings
 
+from medlead.model.labels import label
 from medlead.workshop.adapter import (
     PRESET_LABELS,
     STRATEGY_LABELS,
@@ -34,10 +36,11 @@ from medlead.workshop.adapter import (
 )
 from medlead.workshop.explain import explain
 from medlead.workshop.glossary import GLOSSARY
-from medlead.workshop.handout import handout_pdf
+from medlead.workshop.handout import handout_pdf, run_handout_pdf
 from medlead.workshop.keys import Keys
 from medlead.workshop.picture import PROJECTOR, legend_png
-from medlead.workshop.run import WorkshopRun, percent, replay, short_label
+from medlead.workshop.run import WorkshopRun, percent, replay
+from medlead.workshop.story import Story, caption, prediction_choices
 
 # No "This website runs on Solara" badge: on a projector it covers the bottom-right corner
 # (the curves' week axis). SOLARA_THEME_SHOW_BANNER=false says the same from the
@@ -84,7 +87,17 @@ CSS = """
 .ml-proj-glossary { width: 870px; column-count: 2; column-gap: 24px; }
 .ml-proj-glossary dd { break-before: avoid; }
 .ml-proj-glossary dt { break-after: avoid; }
+.ml-proj .ml-verdict { font-size: 22px; line-height: 1.2; }
+.ml-seeds { font-size: 20px; font-weight: 500; }
+.ml-proj .ml-seeds { font-size: 18px; line-height: 1.2; }
+.ml-lanes .v-btn { font-size: 18px !important; height: 40px !important; text-transform: none; }
+.ml-story-caption { font-size: 20px; line-height: 1.25; font-weight: 500; }
+.ml-predictions .v-btn { font-size: 18px !important; height: 40px !important;
+    text-transform: none; }
 """
+
+#: Lanes' picture classes: one per lane, so that tests find "the second hospital".
+LANE_ACTIVE = ["ml-lane-active"]
 
 
 @solara.component
@@ -131,22 +144,27 @@ def Headline(run: WorkshopRun, lane: int, tick: int, compact: bool = False):
     # of compare mode does).
     tick_box = practising - faithful >= 0.01 and percent(faithful) != percent(practising)
     with solara.Row(gap="10px", style={"flex-wrap": "wrap"}):
-        Kpi("committed", percent(h["committed_share"]), "ml-kpi-committed")
-        Kpi("compliant", percent(h["compliant_share"]), "ml-kpi-compliant")
+        Kpi(kpi_label("committed_share"), percent(h["committed_share"]), "ml-kpi-committed")
+        Kpi(kpi_label("compliant_share"), percent(h["compliant_share"]), "ml-kpi-compliant")
         Kpi(
-            "practising",
+            kpi_label("practising_share"),
             percent(practising),
             "ml-kpi-practising",
             note=f"{percent(faithful)} faithfully" if tick_box else "",
         )
-        Kpi("microsystems improved", percent(h["microsystems_improved_share"]), "ml-kpi-ms")
+        Kpi(
+            kpi_label("microsystems_improved_share"),
+            percent(h["microsystems_improved_share"]),
+            "ml-kpi-ms",
+        )
         if not compact:
             Kpi(
-                "engagement gap",
+                kpi_label("engagement_gap"),
                 "—" if gap != gap else f"{gap:+.2f}",
                 "ml-kpi-gap",
             )
-            Kpi("champions", f"{h['champions']:.0f}", "ml-kpi-champions")
+            Kpi(kpi_label("champions"), f"{h['champions']:.0f}", "ml-kpi-champions")
+            # "Engagements" (the label) in the room's words: persuaders with a colleague.
             Kpi("conversations under way", f"{h['engagements']:.0f}", "ml-kpi-talks")
 
 
@@ -206,12 +224,12 @@ def Toolbar(run: WorkshopRun, tick, playing, speed, projector, actions: dict, ch
                 )
         with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "nowrap"}):
             solara.Text("Compare with:", classes=["ml-status"])
+            choices = compare_choices(run)
             solara.Select(
-                "second strategy (same seed)",
-                value=STRATEGY_LABELS[run.compare] if run.compare else NOTHING,
-                values=[NOTHING]
-                + [STRATEGY_LABELS[s] for s in STRATEGY_LABELS if s != run.params.strategy],
-                on_value=actions["compare"],
+                "a strategy or a hospital (same seed)",
+                value=next((k for k, v in choices.items() if v == run.compare), NOTHING),
+                values=list(choices),
+                on_value=lambda label: actions["compare"](choices.get(label)),
                 classes=["ml-compare"],
                 style={"min-width": "300px", "max-width": "380px"},
             )
@@ -242,6 +260,13 @@ def Toolbar(run: WorkshopRun, tick, playing, speed, projector, actions: dict, ch
             classes=["ml-btn", "ml-projector"],
             text=True,
         )
+        solara.Button(
+            "Story mode",
+            on_click=actions["story"],
+            icon_name="mdi-book-play",
+            classes=["ml-btn", "ml-story"],
+            text=True,
+        )
 
 
 def _step_and_play(run: WorkshopRun, playing, actions: dict, step_label: str) -> None:
@@ -265,26 +290,44 @@ def _step_and_play(run: WorkshopRun, playing, actions: dict, step_label: str) ->
 
 
 @solara.component
-def ProjectorView(run: WorkshopRun, tick, playing, projector, words, actions: dict):
+def ProjectorView(run: WorkshopRun, tick, playing, projector, words, actions: dict, story, shown):
     """One 1280x720 screen: the hospital (drawn at its display size), four big numbers,
     Step / Play / Withdraw / Reset and small curves beside the picture. Keys work here as
-    everywhere (``medlead.workshop.keys``). Compare mode shows its first lane only.
+    everywhere (``medlead.workshop.keys``).
+
+    Compare mode toggles between the two hospitals (one large picture, not two small
+    ones) and puts the verdict, the other seeds' answer and both practising curves
+    beside it. Story mode (``story.value`` a :class:`Story`) replaces Step and Play by
+    Next and the numbers by the stop's caption.
     """
     t = tick.value
+    compare = len(run.lanes) > 1
+    lane = min(shown.value, len(run.lanes) - 1)
 
     def render():
         t0 = time.perf_counter()
-        pngs = run.projector_pngs()
+        pngs = run.projector_pngs(lane, compact=story.value is not None)
         run.last_redraw_ms = (time.perf_counter() - t0) * 1000.0
         return pngs
 
-    hospital, curves = solara.use_memo(render, [t, id(run.lanes)])
-    h = run.headline(0)
+    hospital, curves = solara.use_memo(render, [t, id(run.lanes), lane, story.value is None])
+    h = run.headline(lane)
+    telling: Story | None = story.value
     with solara.Row(
         gap="10px", style={"align-items": "center", "flex-wrap": "nowrap"}, classes=["ml-proj-bar"]
     ):
         solara.Text(f"Week {run.week} of {run.params.weeks}", classes=["ml-week"])
-        _step_and_play(run, playing, actions, "Step")
+        if telling is None:
+            _step_and_play(run, playing, actions, "Step")
+        else:
+            solara.Button(
+                "Start again" if telling.finished else ("Playing..." if playing.value else "Next"),
+                on_click=actions["next"],
+                disabled=playing.value or (telling.stop == "start" and run.prediction is None),
+                icon_name="mdi-restart" if telling.finished else "mdi-skip-next",
+                classes=["ml-btn", "ml-next"],
+                color="primary",
+            )
         solara.Button(
             "Withdraw",
             on_click=actions["withdraw"],
@@ -308,7 +351,7 @@ def ProjectorView(run: WorkshopRun, tick, playing, projector, words, actions: di
         )
         solara.Button(
             "Exit",
-            on_click=lambda: projector.set(False),
+            on_click=actions["exit"],
             icon_name="mdi-fullscreen-exit",
             classes=["ml-btn", "ml-projector-exit"],
             text=True,
@@ -320,26 +363,55 @@ def ProjectorView(run: WorkshopRun, tick, playing, projector, words, actions: di
             solara.Image(
                 hospital,
                 width=f"{PROJECTOR.width_px}px",
-                classes=["ml-hospital-0", "ml-proj-hospital"],
+                classes=[f"ml-hospital-{lane}", "ml-proj-hospital", f"ml-proj-lane-{lane}"],
             )
         with solara.Column(gap="8px", classes=["ml-proj-side"], style={"width": "370px"}):
-            solara.Text(_status(run), classes=["ml-status", "ml-proj-status"])
-            with solara.Div(classes=["ml-proj-kpis"]):
-                Kpi("committed", percent(h["committed_share"]), "ml-kpi-committed")
-                Kpi("compliant", percent(h["compliant_share"]), "ml-kpi-compliant")
-                Kpi("practising", percent(h["practising_share"]), "ml-kpi-practising")
-                Kpi(
-                    "microsystems improved",
-                    percent(h["microsystems_improved_share"]),
-                    "ml-kpi-ms",
-                )
+            if compare:
+                with solara.Row(gap="6px", classes=["ml-lanes"]):
+                    for i, ln in enumerate(run.lanes):
+                        solara.Button(
+                            ln.short,
+                            on_click=lambda i=i: shown.set(i),
+                            classes=[f"ml-lane-{i}"] + (LANE_ACTIVE if i == lane else []),
+                            color="primary" if i == lane else None,
+                            outlined=i != lane,
+                        )
+            if telling is not None:
+                StoryPanel(run, telling, actions)
+            elif compare:
+                solara.Text(_status(run), classes=["ml-status", "ml-proj-status"])
+                solara.Text(run.verdict(), classes=["ml-verdict"])
+                SeedsLine(run)
+            else:
+                solara.Text(_status(run), classes=["ml-status", "ml-proj-status"])
+                with solara.Div(classes=["ml-proj-kpis"]):
+                    for key, cls in PROJECTOR_KPIS:
+                        Kpi(kpi_label(key), percent(h[key]), cls)
             solara.Image(curves, width="370px", classes=["ml-curves", "ml-proj-curves"])
+
+
+@solara.component
+def StoryPanel(run: WorkshopRun, telling: Story, actions: dict):
+    """The story's caption at its stop; at the start, the room's prediction buttons."""
+    solara.Text(caption(run, telling), classes=["ml-story-caption"])
+    if telling.stop == "start":
+        with solara.Row(gap="6px", style={"flex-wrap": "wrap"}, classes=["ml-predictions"]):
+            for key, words in prediction_choices(run).items():
+                chosen = run.prediction == key
+                solara.Button(
+                    words,
+                    on_click=lambda key=key: actions["predict"](key),
+                    classes=[f"ml-predict-{key}"] + (LANE_ACTIVE if chosen else []),
+                    color="primary" if chosen else None,
+                    outlined=not chosen,
+                )
 
 
 @solara.component
 def Frame(run: WorkshopRun, tick):
     """The week's pictures and headline numbers (the only part redrawn while playing)."""
     t = tick.value
+    _, set_redraw = solara.use_state(0)  # the curves' measures were changed
 
     def render():
         t0 = time.perf_counter()
@@ -348,7 +420,7 @@ def Frame(run: WorkshopRun, tick):
         run.last_redraw_ms = (time.perf_counter() - t0) * 1000.0
         return pngs, curves
 
-    hospital_pngs, curves_png = solara.use_memo(render, [t, id(run.lanes)])
+    hospital_pngs, curves_png = solara.use_memo(render, [t, id(run.lanes), id(run.curves)])
     legend = solara.use_memo(
         lambda: legend_png(run.params.committed_cutoff) if len(run.lanes) > 1 else None,
         [id(run.lanes)],
@@ -356,17 +428,44 @@ def Frame(run: WorkshopRun, tick):
     if len(run.lanes) > 1:
         solara.Text(run.verdict(), classes=["ml-verdict"])
         solara.Text(run.comparison_text(), classes=["ml-compare-text"])
-        with solara.Columns([1, 1]):
-            for i, ln in enumerate(run.lanes):
-                with solara.Column(gap="6px"):
-                    solara.Text(STRATEGY_LABELS[ln.strategy], classes=["ml-status"])
+        SeedsLine(run)
+        # Stacked, each the column's full width (side by side, each hospital's text was
+        # a third of its size on a projector).
+        for i, ln in enumerate(run.lanes):
+            with solara.Column(gap="4px"):
+                with solara.Row(gap="12px", style={"align-items": "center"}):
+                    solara.Text(ln.name, classes=["ml-status", f"ml-lane-title-{i}"])
                     Headline(run, i, t, compact=True)
-                    solara.Image(hospital_pngs[i], width="100%", classes=[f"ml-hospital-{i}"])
+                solara.Image(hospital_pngs[i], width="100%", classes=[f"ml-hospital-{i}"])
         solara.Image(legend, width="100%", classes=["ml-legend"])
     else:
         Headline(run, 0, t)
         solara.Image(hospital_pngs[0], width="100%", classes=["ml-hospital-0"])
     solara.Image(curves_png, width="100%", classes=["ml-curves"])
+    if len(run.lanes) > 1:
+        with solara.Div(classes=["ml-all-measures"]):  # Checkbox takes no CSS classes
+            solara.Checkbox(
+                label="Show every measure (committed, compliant, ...), not only practising",
+                value=run.all_measures,
+                on_value=lambda on: (run.show_all_measures(on), set_redraw(lambda n: n + 1)),
+            )
+
+
+@solara.component
+def SeedsLine(run: WorkshopRun):
+    """Does it hold on other seeds? Compare mode's lanes on seeds 1-10, computed in a
+    background thread (about a second through the batched engine) so the page never
+    waits for it; cached per pair of parameter sets.
+    """
+    task = solara.lab.use_task(
+        lambda: run.seeds_question(), dependencies=[id(run.lanes)], prefer_threaded=True
+    )
+    if task.finished and task.value is not None:
+        solara.Text(task.value.sentence(), classes=["ml-seeds"])
+    elif task.error:
+        solara.Text("Other seeds: could not be computed.", classes=["ml-seeds"])
+    else:
+        solara.Text("Does it hold on other seeds? Running 10 hospitals...", classes=["ml-seeds"])
 
 
 @solara.component
@@ -404,6 +503,20 @@ def Footer(run: WorkshopRun, tick):
             cls="ml-export-curves",
         )
         Download(
+            run.compare_png,
+            filename=f"medlead-slide-{run.session_code()}.png",
+            label="Slide: "
+            + ("the two hospitals side by side" if len(run.lanes) > 1 else "the hospital")
+            + " with the legend (PNG, high resolution)",
+            cls="ml-export-slide",
+        )
+        Download(
+            lambda: run_handout_pdf(run),
+            filename=f"medlead-our-run-{run.session_code()}.pdf",
+            label="Handout of this run (PDF)",
+            cls="ml-export-run-handout",
+        )
+        Download(
             lambda: handout_pdf(run.controls.preset, seed=run.controls.seed),
             filename=f"medlead-handout-{run.controls.preset}.pdf",
             label="Handout for this hospital (PDF)",
@@ -434,8 +547,12 @@ def Page():
     playing = solara.use_reactive(False)
     speed = solara.use_reactive("medium")
     problems, set_problems = solara.use_state([])
-    projector = solara.use_reactive(wants_projector(router.search))
+    # The first value once: use_reactive resets a reactive whose argument changes.
+    first_story = solara.use_memo(lambda: Story() if wants_story(router.search) else None, [])
+    story = solara.use_reactive(first_story)
+    projector = solara.use_reactive(wants_projector(router.search) or story.value is not None)
     words = solara.use_reactive(False)
+    shown = solara.use_reactive(0)  # compare mode in projector mode: the lane shown
     # Choices (preset, strategy, seed, reset, replay) redraw the whole page; weeks only
     # redraw the components that read ``tick``.
     _, set_choices = solara.use_state(0)
@@ -453,6 +570,8 @@ def Page():
         set_problems(found)
         if not found:
             set_pending(run.controls)
+            if story.value is not None:
+                story.set(Story())  # a new run, a new story and a new prediction
         chosen()
 
     def do_step() -> None:
@@ -470,10 +589,20 @@ def Page():
     async def play_loop():
         while playing.value:
             do_step()
+            telling = story.value
+            if telling is not None:
+                stop = telling.reached(run)
+                if stop is not None or run.at_end:
+                    telling.arrive(stop or ("after" if run.params.strategy != "none" else "end"))
+                    playing.set(False)
+                    story.set(dataclasses.replace(telling))  # redraw the caption
+                    break
             if run.at_end:
                 playing.set(False)
                 break
-            await asyncio.sleep(max(0.02, SPEEDS[speed.value]))
+            # A story plays on at "fast" whatever the speed: its stops are the pauses.
+            pace = SPEEDS["fast" if story.value is not None else speed.value]
+            await asyncio.sleep(max(0.02, pace))
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=False)
 
@@ -497,21 +626,49 @@ def Page():
         set_problems([])
         chosen()
 
+    def next_stop() -> None:
+        """Story mode's Next: play on to the next stop (or start the story again)."""
+        telling = story.value
+        if telling is None or playing.value:
+            return
+        if telling.finished:
+            restart(run.controls, run.compare)
+            return
+        playing.set(True)
+
+    def predict(key: str) -> None:
+        run.prediction = key
+        story.set(dataclasses.replace(story.value))
+
+    def start_story() -> None:
+        story.set(Story())
+        projector.set(True)
+        restart(run.controls, run.compare)
+
+    def leave_projector() -> None:
+        playing.set(False)
+        story.set(None)
+        projector.set(False)
+
     actions = {
         "step": do_step,
         "play": toggle_play,
+        "next": next_stop,
+        "predict": predict,
+        "story": start_story,
+        "exit": leave_projector,
         "reset": lambda: restart(pending),
         "withdraw": withdraw,
         "strategy": lambda s: restart(
             Controls(pending.preset, s, pending.sliders, pending.seed), run.compare
         ),
-        "compare": lambda label: restart(
-            run.controls, {v: k for k, v in STRATEGY_LABELS.items()}.get(label)
-        ),
+        "compare": lambda choice: restart(run.controls, choice),
     }
 
     def on_key(action: str) -> None:
-        if action == "play":
+        if story.value is not None and action in ("play", "step"):
+            next_stop()  # a clicker's one button walks the story
+        elif action == "play":
             toggle_play()
         elif action == "step" and not playing.value:
             do_step()
@@ -538,7 +695,7 @@ def Page():
         with solara.Column(gap="6px", classes=["ml-proj"]):
             for p in shown_problems:
                 solara.Error(p, classes=["ml-problem"])
-            ProjectorView(run, tick, playing, projector, words, actions)
+            ProjectorView(run, tick, playing, projector, words, actions, story, shown)
         return
 
     with solara.Sidebar():
@@ -612,6 +769,39 @@ def Page():
 
 
 NOTHING = "(nothing)"
+#: Compare mode's second hospital, as the drop-down names it.
+OTHER_HOSPITAL = "Hospital: {}"
+
+#: Projector mode's four big numbers: reporter and CSS class.
+PROJECTOR_KPIS: tuple[tuple[str, str], ...] = (
+    ("committed_share", "ml-kpi-committed"),
+    ("compliant_share", "ml-kpi-compliant"),
+    ("practising_share", "ml-kpi-practising"),
+    ("microsystems_improved_share", "ml-kpi-ms"),
+)
+
+
+def kpi_label(key: str) -> str:
+    """A big number's caption: the output's title from :mod:`medlead.model.labels`."""
+    return label(key).title.lower()
+
+
+def compare_choices(run: WorkshopRun) -> dict[str, str | None]:
+    """The *Compare with* drop-down: label -> a strategy, another hospital, or None."""
+    out: dict[str, str | None] = {NOTHING: None}
+    out |= {STRATEGY_LABELS[s]: s for s in STRATEGY_LABELS if s != run.params.strategy}
+    out |= {
+        OTHER_HOSPITAL.format(PRESET_LABELS[p]): p
+        for p in WORKSHOP_PRESETS
+        if p != run.controls.preset
+    }
+    return out
+
+
+def wants_story(search: str | None) -> bool:
+    """Whether the address asks for story mode (``?story=1``; it implies projector mode)."""
+    values = urllib.parse.parse_qs(search or "", keep_blank_values=True).get("story")
+    return bool(values) and values[-1].lower() not in ("0", "false", "no", "off")
 
 
 def wants_projector(search: str | None) -> bool:
@@ -648,11 +838,11 @@ def _status(run: WorkshopRun) -> str:
 
     base = status_text(run.model, champions=len(run.lanes) == 1)
     if len(run.lanes) > 1:
-        base = " vs ".join(short_label(ln.strategy) for ln in run.lanes) + " · " + base
+        base = " vs ".join(ln.short for ln in run.lanes) + " · " + base
     if run.withdrawn_at is not None:
         base += f" (withdrawn by hand at week {run.withdrawn_at})"
     if run.at_end:
-        base += " · end of the run"
+        base += f" · finished at week {run.week}"
     return base
 
 

@@ -7,7 +7,10 @@ room can take the picture and the questions home. ::
 
     python -m medlead.workshop.handout --out handouts/     # one PDF per preset
 
-The app offers the same page for the current hospital as a download.
+The app offers the same page for the current hospital as a download, and
+:func:`run_handout_pdf` writes the room's own run: its session code, its slider changes,
+its compare (verdict, the other seeds' answer), the room's prediction, the hospital(s)
+and the curves as they are on screen.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from medlead.model import Params
+from medlead.model.labels import display
 from medlead.workshop.adapter import (
     PRESET_LABELS,
     STRATEGY_LABELS,
@@ -33,6 +37,7 @@ from medlead.workshop.adapter import (
     slider_specs,
 )
 from medlead.workshop.explain import explain_text
+from medlead.workshop.picture import legend_png
 from medlead.workshop.run import WorkshopRun
 
 A4 = (8.27, 11.69)
@@ -174,6 +179,87 @@ def handout_pdf(preset: str, seed: int = 1, week: int | None = None, fmt: str = 
     return buf.getvalue()
 
 
+def run_handout_pdf(run: WorkshopRun, fmt: str = "pdf") -> bytes:
+    """One A4 page of the room's actual run, as it stands (``fmt="png"``: a preview).
+
+    The page names what was chosen (hospital, strategy, compare, seed, week, a manual
+    withdrawal, every slider moved away from the hospital's value) and what came of it
+    (the verdict and the other seeds' answer in compare mode, the prediction if the
+    room recorded one), so the session code on it replays exactly this picture.
+    """
+    from medlead.workshop.story import reveal  # story imports run, as this module does
+
+    c = run.controls
+    # Stacked, not side by side: two hospitals across an A4 page would be 9 cm each.
+    pictures = [Image.open(io.BytesIO(ln.picture.export_png())) for ln in run.lanes]
+    if len(run.lanes) > 1:
+        pictures.append(Image.open(io.BytesIO(legend_png(run.params.committed_cutoff))))
+    run.curves_png()
+    curves = Image.open(io.BytesIO(run.curves.export_png()))
+    fig = Figure(figsize=A4, dpi=100, facecolor="white")
+    FigureCanvasAgg(fig)
+    fig.text(0.06, 0.965, "medlead workshop · our run", fontsize=17, fontweight="bold", va="top")
+    lines: list[tuple[str, str]] = []
+    what = " vs ".join(ln.name for ln in run.lanes)
+    if run.by_hospital:
+        what += f", both under {STRATEGY_LABELS[run.params.strategy].lower()}"
+    else:
+        what = f"{PRESET_LABELS[c.preset]}: {what}"
+    lines.append(("bold", what))
+    when = f"Week {run.week} of {run.params.weeks}, seed {c.seed}"
+    if run.withdrawn_at is not None:
+        when += f", withdrawn by hand at week {run.withdrawn_at}"
+    lines.append(("text", f"{when}. Session code {run.session_code()} (type it into Replay)."))
+    base = Params.preset(c.preset)
+    if c.sliders:
+        lines.append(("bold", "Levers the room changed"))
+        for name, value in c.sliders:
+            lines.append(("text", f"  {display(name)}: {getattr(base, name):g} → {value:g}"))
+    else:
+        lines.append(("text", "Levers: the hospital's own values (nothing changed)."))
+    if len(run.lanes) > 1:
+        lines.append(("bold", run.verdict()))
+        lines.append(("text", run.comparison_text()))
+        seeds = run.seeds_question()
+        if seeds is not None:
+            lines.append(("text", seeds.sentence()))
+    if run.prediction is not None:
+        lines.append(("text", reveal(run)))
+    y = 0.935
+    for style, line in lines:
+        for part in textwrap.wrap(line, WRAP) or [""]:
+            fig.text(
+                0.06,
+                y,
+                part,
+                fontsize=9.5,
+                va="top",
+                fontweight="bold" if style == "bold" else "normal",
+            )
+            y -= 0.017
+    y -= 0.005
+    for picture in pictures:
+        pic_h = 0.92 * picture.height / picture.width * A4[0] / A4[1]
+        ax = fig.add_axes((0.04, y - pic_h, 0.92, pic_h))
+        ax.imshow(np.asarray(picture))
+        ax.set_axis_off()
+        y -= pic_h + 0.004
+    cax = fig.add_axes((0.04, 0.05, 0.92, max(0.15, y - 0.05)))
+    cax.imshow(np.asarray(curves))
+    cax.set_axis_off()
+    fig.text(
+        0.06,
+        0.02,
+        "A model's outcome, not a prediction: try other seeds and levers.",
+        fontsize=8,
+        va="bottom",
+        color="#333333",
+    )
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt)
+    return buf.getvalue()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write one handout PDF per preset into ``--out``."""
     ap = argparse.ArgumentParser(prog="python -m medlead.workshop.handout")
@@ -188,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-__all__ = ["handout_pdf", "main"]
+__all__ = ["handout_pdf", "main", "run_handout_pdf"]
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -44,6 +44,7 @@ from matplotlib.patches import Circle, FancyBboxPatch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from medlead.model import REPORTERS, Leader, Role, World, hospital_layout  # noqa: E402
+from medlead.model.labels import label  # noqa: E402
 
 CMAP = colormaps["cividis"]
 # Okabe & Ito (2008) colour-blind-safe palette.
@@ -104,10 +105,12 @@ def _shape_of(role: np.ndarray, world: np.ndarray) -> np.ndarray:
     return shape
 
 
-def _png(fig: Figure) -> bytes:
-    """A full render of ``fig`` (for exports)."""
+def _png(fig: Figure, scale: float = 1.0) -> bytes:
+    """A full render of ``fig`` (for exports); ``scale`` > 1 renders more pixels per
+    inch, so a slide gets the same picture, sharper (every size grows together).
+    """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, facecolor=fig.get_facecolor())
+    fig.savefig(buf, format="png", dpi=fig.dpi * scale, facecolor=fig.get_facecolor())
     return buf.getvalue()
 
 
@@ -149,12 +152,14 @@ class _Blitted:
         im.convert("RGB").save(buf, format="png", compress_level=1)
         return buf.getvalue()
 
-    def export_png(self) -> bytes:
-        """A full, well-compressed PNG of the current picture (for downloads)."""
+    def export_png(self, scale: float = 1.0) -> bytes:
+        """A full, well-compressed PNG of the current picture (for downloads; ``scale``:
+        pixels per figure pixel, e.g. 2 for a slide).
+        """
         for a in self._dynamic:
             a.set_animated(False)
         try:
-            return _png(self.fig)
+            return _png(self.fig, scale)
         finally:
             for a in self._dynamic:
                 a.set_animated(True)
@@ -422,10 +427,10 @@ class HospitalPicture(_Blitted):
         self.update()
         return self.frame()
 
-    def export_png(self) -> bytes:
+    def export_png(self, scale: float = 1.0) -> bytes:
         """A full, well-compressed PNG of the model's current state (for downloads)."""
         self.update()
-        return super().export_png()
+        return super().export_png(scale)
 
 
 def tickbox(fidelity: np.ndarray, compelled_fidelity: float) -> np.ndarray:
@@ -511,12 +516,40 @@ def draw_legend(fig: Figure, cutoff: float, look: Look = SCREEN, height_px: floa
     cax.set_title("Fill colour = commitment", fontsize=fs, loc="left")
 
 
-def legend_png(cutoff: float = 0.5) -> bytes:
+def legend_png(cutoff: float = 0.5, scale: float = 1.0) -> bytes:
     """The legend alone, as a strip under the two hospitals of compare mode."""
     fig = Figure(figsize=(16, SCREEN.legend_px / DPI), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
     draw_legend(fig, cutoff)
-    return _png(fig)
+    return _png(fig, scale)
+
+
+def side_by_side_png(pictures: list[bytes], legend: bytes, title: str, scale: float = 1.0):
+    """One slide-ready PNG: ``pictures`` (PNG bytes, the same height) side by side, the
+    ``legend`` strip centred under them and ``title`` (compare mode's verdict) on top.
+
+    The pictures keep their own pixels (no resampling), so an export at ``scale`` 2 is
+    as sharp as the hospitals rendered at scale 2.
+    """
+    ims = [Image.open(io.BytesIO(b)).convert("RGB") for b in pictures]
+    leg = Image.open(io.BytesIO(legend)).convert("RGB")
+    gap = round(24 * scale)
+    width = sum(im.width for im in ims) + gap * (len(ims) - 1)
+    fig = Figure(figsize=(width / DPI, 56 * scale / DPI), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)
+    fig.text(0.01, 0.5, title, fontsize=24 * scale, fontweight="bold", va="center", color=INK)
+    head = Image.open(io.BytesIO(_png(fig))).convert("RGB")
+    height = head.height + max(im.height for im in ims) + leg.height
+    out = Image.new("RGB", (width, height), "white")
+    out.paste(head, (0, 0))
+    x = 0
+    for im in ims:
+        out.paste(im, (x, head.height))
+        x += im.width + gap
+    out.paste(leg, ((width - leg.width) // 2, height - leg.height))
+    buf = io.BytesIO()
+    out.save(buf, format="png", optimize=True)
+    return buf.getvalue()
 
 
 def min_text_px(fig: Figure) -> float:
@@ -556,13 +589,21 @@ def status_text(model, champions: bool = True) -> str:
 
 
 # ---------------------------------------------------------------------- curves
-CURVES: tuple[tuple[str, str, str, str], ...] = (
-    ("committed_share", "Committed", BLUE, "-"),
-    ("compliant_share", "Compliant", VERMILLION, "--"),
-    ("practising_share", "Practising", BLACK, "-"),
-    ("faithful_practising_share", "Practising faithfully", GREEN, "-."),
-    ("microsystems_improved_share", "Microsystems improved", ORANGE, ":"),
+#: The curves: reporter, name (from :mod:`medlead.model.labels`), colour, line style.
+CURVES: tuple[tuple[str, str, str, str], ...] = tuple(
+    (key, label(key).title, colour, ls)
+    for key, colour, ls in (
+        ("committed_share", BLUE, "-"),
+        ("compliant_share", VERMILLION, "--"),
+        ("practising_share", BLACK, "-"),
+        ("faithful_practising_share", GREEN, "-."),
+        ("microsystems_improved_share", ORANGE, ":"),
+    )
 )
+#: Compare mode's default: practising only, one colour per lane (the room reads one
+#: curve per hospital instead of eight).
+PRACTISING_ONLY: tuple[str, ...] = ("practising_share",)
+LANE_COLOURS: tuple[str, ...] = (BLACK, BLUE)
 
 
 def withdrawal_week_of(history: np.ndarray) -> int | None:
@@ -579,10 +620,18 @@ class CurvesPicture(_Blitted):
     """Shares over time and the engagement gap, with the intervention shaded.
 
     Several runs (compare mode) share the same axes; each gets its own line width
-    pattern and a label prefix.
+    pattern and a label prefix. ``measures`` (reporter names) limits the curves: with
+    one measure and several runs, each run gets its own colour (:data:`LANE_COLOURS`)
+    and the legend names the runs, which is what a room can read from the back.
     """
 
-    def __init__(self, weeks: int, n_runs: int = 1, labels: tuple[str, ...] = ("",)):
+    def __init__(
+        self,
+        weeks: int,
+        n_runs: int = 1,
+        labels: tuple[str, ...] = ("",),
+        measures: tuple[str, ...] | None = None,
+    ):
         fig = Figure(figsize=(16, 5.2), dpi=DPI, facecolor="white")
         self.fig = fig
         self._init_canvas()
@@ -603,17 +652,21 @@ class CurvesPicture(_Blitted):
         self.lines: list[dict[str, Line2D]] = []
         styles = ["-", "--"] if n_runs > 1 else None
         widths = [3.2, 2.2]
+        curves = [c for c in CURVES if measures is None or c[0] in measures]
+        by_lane = len(curves) == 1 and n_runs > 1
+        if by_lane:
+            widths = [4.0, 4.0]
         for r in range(n_runs):
             d = {}
-            for key, name, colour, ls in CURVES:
-                label = f"{labels[r]}: {name}" if labels[r] else name
+            for key, name, colour, ls in curves:
+                text = f"{labels[r]}: {name}" if labels[r] else name
                 (d[key],) = self.ax.plot(
                     [],
                     [],
-                    color=colour,
+                    color=LANE_COLOURS[r % 2] if by_lane else colour,
                     ls=styles[r] if styles else ls,
                     lw=widths[min(r, 1)],
-                    label=label,
+                    label=labels[r] if by_lane else text,
                 )
             (d["engagement_gap"],) = self.gap_ax.plot(
                 [],
@@ -633,16 +686,23 @@ class CurvesPicture(_Blitted):
         self.ax.set_ylim(0, 1)
         self.ax.set_yticks(np.linspace(0, 1, 6))
         self.ax.set_yticklabels([f"{v:.0%}" for v in np.linspace(0, 1, 6)])
-        self.ax.set_ylabel("Share of clinical staff", fontsize=15)
+        unit = label("practising_share").unit
+        self.ax.set_ylabel(unit[0].upper() + unit[1:], fontsize=15)
+        if by_lane:
+            self.ax.set_title(label(curves[0][0]).title, fontsize=18, loc="right")
         self.gap_ax.set_title(
-            "Engagement gap\n(leaders' minus followers' commitment)", fontsize=15, loc="left"
+            f"{label('engagement_gap').title}\n(leaders' minus followers' commitment)",
+            fontsize=15,
+            loc="left",
         )
         self.gap_ax.set_ylim(-0.2, 0.8)
         self.gap_ax.axhline(0, color="#888888", lw=1)
         if n_runs == 1:
             handles = [ln for k, ln in self.lines[0].items() if k != "engagement_gap"]
+        elif by_lane:
+            handles = [d[curves[0][0]] for d in self.lines]
         else:
-            handles = [Line2D([], [], color=c, lw=3, label=n) for _, n, c, _ in CURVES]
+            handles = [Line2D([], [], color=c, lw=3, label=n) for _, n, c, _ in curves]
             if len(handles) % 2:  # keep the runs' line styles together in the last column
                 handles.append(Line2D([], [], ls="", label=" "))
             handles += [
@@ -653,7 +713,7 @@ class CurvesPicture(_Blitted):
             handles=handles,
             loc="lower left",
             bbox_to_anchor=(0.0, 1.0),
-            fontsize=14,
+            fontsize=18 if by_lane else 14,
             ncol=3 if n_runs == 1 else 4,
             frameon=False,
             handlelength=2.6,
@@ -726,21 +786,37 @@ class CurvesPicture(_Blitted):
 
 
 #: The projector's small curves: the same four measures as its four big numbers.
-SMALL_CURVES: tuple[tuple[str, str, str, str], ...] = (
-    ("committed_share", "Committed", BLUE, "-"),
-    ("compliant_share", "Compliant", VERMILLION, "--"),
-    ("practising_share", "Practising", BLACK, "-"),
-    ("microsystems_improved_share", "Improved", ORANGE, ":"),
+#: Names from the labels, except "Improved": "Microsystems improved" does not fit two
+#: legend columns in 370 px at 18 px.
+SMALL_CURVES: tuple[tuple[str, str, str, str], ...] = tuple(
+    (key, short or label(key).title, colour, ls)
+    for key, short, colour, ls in (
+        ("committed_share", "", BLUE, "-"),
+        ("compliant_share", "", VERMILLION, "--"),
+        ("practising_share", "", BLACK, "-"),
+        ("microsystems_improved_share", "Improved", ORANGE, ":"),
+    )
 )
 
 
 class SmallCurvesPicture(_Blitted):
     """Projector mode's curves: four shares of one run, drawn at their display size
     (``width_px`` x ``height_px`` at 72 dpi) with no text under ``min_font`` pixels.
+
+    With ``lanes`` (compare mode: one name per lane) it draws the practising share of
+    each lane instead, one colour each (:data:`LANE_COLOURS`), as the page's curves do.
     """
 
-    def __init__(self, weeks: int, width_px: int = 370, height_px: int = 380, min_font=18.0):
+    def __init__(
+        self,
+        weeks: int,
+        width_px: int = 370,
+        height_px: int = 380,
+        min_font=18.0,
+        lanes: tuple[str, ...] = (),
+    ):
         dpi = 72
+        self.height_px = height_px
         fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, facecolor="white")
         self.fig = fig
         self._init_canvas()
@@ -748,9 +824,16 @@ class SmallCurvesPicture(_Blitted):
         self.ax = ax = fig.add_axes(
             (58 / width_px, 60 / height_px, 1 - 84 / width_px, 1 - 128 / height_px)
         )
-        self.lines = {}
-        for key, name, colour, ls in SMALL_CURVES:
-            (self.lines[key],) = ax.plot([], [], color=colour, ls=ls, lw=3.0, label=name)
+        # (lane, reporter) -> line
+        self.lines: dict[tuple[int, str], Line2D] = {}
+        if lanes:
+            for i, name in enumerate(lanes):
+                (self.lines[i, "practising_share"],) = ax.plot(
+                    [], [], color=LANE_COLOURS[i % 2], ls=("-", "--")[i % 2], lw=4.0, label=name
+                )
+        else:
+            for key, name, colour, ls in SMALL_CURVES:
+                (self.lines[0, key],) = ax.plot([], [], color=colour, ls=ls, lw=3.0, label=name)
         self._animate(*self.lines.values())
         ax.set_xlim(0, weeks)
         ax.set_ylim(0, 1)
@@ -763,7 +846,7 @@ class SmallCurvesPicture(_Blitted):
         ax.legend(
             loc="lower left",
             bbox_to_anchor=(-0.14, 1.0),
-            ncol=2,
+            ncol=1 if lanes else 2,
             fontsize=fs,
             frameon=False,
             handlelength=1.6,
@@ -773,11 +856,18 @@ class SmallCurvesPicture(_Blitted):
         )
         self.spans: list = []
 
-    def update(self, history: np.ndarray, planned_withdrawal: int, start: int = 0) -> None:
-        """Redraw the curves; shade the intervention; mark now and the withdrawal."""
+    def update(
+        self, history: np.ndarray | list[np.ndarray], planned_withdrawal: int, start: int = 0
+    ) -> None:
+        """Redraw the curves (``history``: one run's, or a list, one per lane); shade the
+        intervention; mark now and the withdrawal (of the first lane).
+        """
+        histories = history if isinstance(history, list) else [history]
+        for (lane, key), line in self.lines.items():
+            h = histories[lane]
+            line.set_data(h[:, REPORTERS.index("week")], h[:, REPORTERS.index(key)])
+        history = histories[0]
         wk = history[:, REPORTERS.index("week")]
-        for key, line in self.lines.items():
-            line.set_data(wk, history[:, REPORTERS.index(key)])
         for a in self.spans:
             self._forget(a)
         now = int(wk[-1])
@@ -808,6 +898,7 @@ __all__ = [
     "min_text_px",
     "draw_legend",
     "legend_png",
+    "side_by_side_png",
     "status_text",
     "tickbox",
     "withdrawal_week_of",

@@ -70,9 +70,12 @@ _STEP_TO_PICTURE_JS = """(sel) => new Promise((resolve) => {
 })"""
 
 
-def browser_step_times(url: str, projector: bool, n: int = 20, chromium="/usr/bin/chromium"):
+def browser_step_times(
+    url: str, projector: bool, n: int = 20, chromium="/usr/bin/chromium", code: str = ""
+):
     """Milliseconds from clicking Step to the new hospital picture on screen, ``n`` times,
-    in chromium at 1280x720 against a running server at ``url`` (needs playwright).
+    in chromium at 1280x720 against a running server at ``url`` (needs playwright);
+    ``code``: a session code to start from (e.g. ``0pm-1-0`` for compare mode).
     """
     from playwright.sync_api import sync_playwright
 
@@ -81,7 +84,10 @@ def browser_step_times(url: str, projector: bool, n: int = 20, chromium="/usr/bi
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=args)
         page = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.goto(url + ("?projector=1" if projector else ""))
+        query = "&".join(
+            q for q in ("projector=1" if projector else "", f"code={code}" if code else "") if q
+        )
+        page.goto(url + (f"?{query}" if query else ""))
         page.wait_for_selector(sel, timeout=90_000)
         times = []
         for _ in range(n + 2):
@@ -122,8 +128,14 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print("| view (chromium, 1280x720) | Step to new picture: median / p90 / max of 20 |")
         print("| --- | --- |")
-        for label, projector in (("full page", False), ("projector mode", True)):
-            t = browser_step_times(args.browser, projector)
+        views = (
+            ("full page", False, ""),
+            ("projector mode", True, ""),
+            ("compare mode, full page", False, "0pm-1-0"),
+            ("compare mode, projector", True, "0pm-1-0"),
+        )
+        for label, projector, code in views:
+            t = browser_step_times(args.browser, projector, code=code)
             print(
                 f"| {label} | {np.median(t):.0f} / {np.percentile(t, 90):.0f} / {max(t):.0f} ms |"
             )

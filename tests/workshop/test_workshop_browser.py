@@ -15,6 +15,13 @@ pytestmark = pytest.mark.browser
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
+#: The other seeds' answer has arrived ("... ahead in 10 of 10 hospitals ...").
+SEEDS_ANSWERED = (
+    "() => { const e = document.querySelector('.ml-seeds');"
+    " return e && /ahead in \\d+ of 10 hospitals/.test(e.innerText); }"
+)
+
+
 def week(page) -> int:
     text = page.inner_text(".ml-week")
     m = re.search(r"Week (\d+) of", text)
@@ -247,9 +254,13 @@ def test_compare_mode_shows_two_hospitals_that_diverge(app_page, blocked, tmp_pa
     choose(page, "ml-compare", "Mandate")
     page.wait_for_selector("img.ml-hospital-1")
     assert page.locator("img.ml-hospital-0").count() == 1
+    # The other seeds' answer comes from a background thread; let it land before Play, so
+    # that no click falls on a button being redrawn.
+    page.wait_for_function(SEEDS_ANSWERED, timeout=60_000)
     page.click(".ml-speed button:has-text('fastest')")
     page.click(".ml-play")
-    wait_week(page, "(w) => w >= 30", timeout=90_000)
+    page.wait_for_selector(".ml-pause")  # playing
+    wait_week(page, "(w) => w >= 12", timeout=90_000)  # the mandate is compliant by then
     page.click(".ml-pause")
     page.wait_for_selector(".ml-play")
     text = page.inner_text(".ml-compare-text")
@@ -264,8 +275,79 @@ def test_compare_mode_shows_two_hospitals_that_diverge(app_page, blocked, tmp_pa
     verdict = page.inner_text(".ml-verdict")
     assert verdict.startswith("A year after withdrawal, persuasion leaves "), verdict
     assert "more clinical staff practising than the mandate" in verdict
-    page.set_viewport_size({"width": 1600, "height": 1250})
+    # Stacked, each as wide as the column (not two small pictures side by side).
+    a = page.locator("img.ml-hospital-0").bounding_box()
+    b = page.locator("img.ml-hospital-1").bounding_box()
+    assert b["y"] >= a["y"] + a["height"] - 1 and abs(a["width"] - b["width"]) < 1
+    page.wait_for_function(SEEDS_ANSWERED, timeout=60_000)
+    assert blocked == []
+
+
+def test_compare_in_projector_mode_fits_1280x720(projector_page, blocked, tmp_path, workshop_url):
+    page = projector_page
+    page.goto(workshop_url + "?projector=1&code=0pm-1-156")
+    page.wait_for_selector("img.ml-proj-lane-0", timeout=60_000)
+    page.wait_for_function(SEEDS_ANSWERED, timeout=60_000)
+    verdict = page.inner_text(".ml-verdict")
+    assert verdict.startswith("A year after withdrawal, persuasion leaves "), verdict
+    for sel in (".ml-verdict", ".ml-seeds", "img.ml-proj-hospital", "img.ml-proj-curves"):
+        assert inside(page.locator(sel).bounding_box()), sel
+    natural, shown = page.evaluate(
+        "() => { const i = document.querySelector('img.ml-proj-hospital');"
+        " return [i.naturalWidth, i.getBoundingClientRect().width]; }"
+    )
+    assert abs(natural - shown) < 1  # drawn at the size shown: its text is >= 18 px
+    assert "finished at week 156" in page.inner_text(".ml-proj-status")
+    assert "end of the run" not in page.inner_text("body")
     shot(page, tmp_path, "workshop-compare")
+    page.click(".ml-lane-1")  # the other hospital, just as large
+    page.wait_for_selector("img.ml-proj-lane-1")
+    assert inside(page.locator("img.ml-proj-lane-1").bounding_box())
+    assert blocked == []
+
+
+def test_compare_hospitals_side_by_side(app_page, blocked):
+    page = app_page
+    choose(page, "ml-preset", "Leaders set up to fail")
+    wait_code(page, "(c) => c === '3p-1-0'")
+    choose(page, "ml-compare", "Hospital: Kaiser Permanente-like")
+    wait_code(page, "(c) => c === '3p1-1-0'")
+    page.wait_for_selector("img.ml-hospital-1")
+    assert page.inner_text(".ml-lane-title-1") == "Kaiser Permanente-like"
+    replay_code(page, "3p1-1-156")
+    page.wait_for_function(
+        "() => document.querySelector('.ml-verdict').innerText.includes('Kaiser Permanente-like')"
+    )
+    assert "than Leaders set up to fail" in page.inner_text(".ml-verdict")
+    assert blocked == []
+
+
+def test_story_mode_walks_to_the_end(app_page, blocked, workshop_url, tmp_path):
+    page = app_page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(workshop_url + "?story=1")
+    page.wait_for_selector(".ml-story-caption", timeout=60_000)
+    assert "predicts" in page.inner_text(".ml-story-caption")
+    assert page.locator(".ml-next:disabled").count() == 1  # the prediction comes first
+    page.click(".ml-predict-high")
+    page.wait_for_selector(".ml-next:enabled")
+    captions = []
+    for expect in ("the first ward, clinic or team has improved", "is withdrawn", "predicted"):
+        page.keyboard.press("ArrowRight")  # a clicker's button is Next in story mode
+        page.wait_for_function(
+            "(t) => document.querySelector('.ml-story-caption').innerText.includes(t)",
+            arg=expect,
+            timeout=90_000,
+        )
+        captions.append(page.inner_text(".ml-story-caption"))
+        if expect == "is withdrawn":
+            shot(page, tmp_path, "workshop-story")
+        for sel in (".ml-story-caption", "img.ml-proj-hospital", "img.ml-proj-curves", ".ml-next"):
+            assert inside(page.locator(sel).bounding_box()), (expect, sel)
+    assert week(page) == 156
+    assert captions[1].startswith("Week 104: the programme is withdrawn")
+    assert "The room predicted: more than half." in captions[2]
+    page.wait_for_selector(".ml-next:has-text('Start again')")
     assert blocked == []
 
 
@@ -283,7 +365,13 @@ def test_exports_produce_files(app_page, blocked, tmp_path):
     page = app_page
     page.click(".ml-step")
     wait_week(page, "(w) => w === 1")
-    exports = (("ml-export-png", ".png"), ("ml-export-csv", ".csv"), ("ml-export-handout", ".pdf"))
+    exports = (
+        ("ml-export-png", ".png"),
+        ("ml-export-csv", ".csv"),
+        ("ml-export-handout", ".pdf"),
+        ("ml-export-slide", ".png"),
+        ("ml-export-run-handout", ".pdf"),
+    )
     for cls, suffix in exports:
         with page.expect_download() as info:
             page.click(f".{cls} button")

@@ -236,7 +236,8 @@ def _first_sentence(doc: str) -> str:
 def _param_labels() -> dict[str, Label]:
     out = {}
     for name, spec in Params.specs().items():
-        title = PARAM_TITLES.get(name) or name.replace("_", " ").capitalize()
+        derived = name.replace("_", " ").capitalize().replace("half life", "half-life")
+        title = PARAM_TITLES.get(name) or derived
         bounded = spec.bounds is not None and spec.bounds[0] >= 0 and spec.bounds[1] <= 1
         out[name] = Label(
             name,
